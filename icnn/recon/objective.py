@@ -1,0 +1,78 @@
+"""The reconstruction objective: optimised variable -> image -> features -> per-image loss."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import contextmanager
+
+import torch
+from torch import nn
+
+from icnn.features import FeatureExtractor
+from icnn.recon.losses import LossFn
+from icnn.recon.targets import Targets
+
+# Maps (variable subset, indices of its images in the batch) to network-domain images.
+Renderer = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+
+
+class Objective:
+    """Weighted multi-layer feature loss of B images, one value per image.
+
+    Parameters
+    ----------
+    extractor : FeatureExtractor
+        Hooks on the encoder's target layers.
+    targets : Targets
+        Target features, masks and per-image layer weights.
+    loss : callable
+        Layer loss returning one value per image (see :mod:`icnn.recon.losses`).
+    render : callable
+        ``render(var, index)`` gives the encoder input of the images ``index`` of the batch.
+    """
+
+    def __init__(self, extractor: FeatureExtractor, targets: Targets, loss: LossFn,
+                 render: Renderer) -> None:  # fmt: skip
+        self.extractor = extractor
+        self.targets = targets
+        self.loss = loss
+        self.render = render
+
+    def loss_of(self, var: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
+        """Loss (len(index),) of the images ``index`` whose variables are ``var``."""
+        acts = self.extractor(self.render(var, index))
+        total = var.new_zeros(len(index))
+        for j, layer in enumerate(self.targets.layers):
+            target = self.targets.features[layer][index]
+            mask = self.targets.masks[layer]
+            total = total + self.targets.weights[index, j] * self.loss(acts[layer], target, mask)
+        return total
+
+    def value_and_grad(self, var: torch.Tensor, index: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Per-image losses and the gradient with respect to ``var``.
+
+        The images do not interact (eval-mode networks), so the gradient of the summed loss holds
+        each image's own gradient.
+        """
+        var = var.detach().requires_grad_(True)
+        with torch.enable_grad():
+            loss = self.loss_of(var, index)
+            (grad,) = torch.autograd.grad(loss.sum(), var)
+        return loss.detach(), grad
+
+
+@contextmanager
+def frozen(*modules: nn.Module | None):
+    """Eval mode and no weight gradients for the modules inside the block; restored after."""
+    present = [m for m in modules if m is not None]
+    states = [(m.training, [(p, p.requires_grad) for p in m.parameters()]) for m in present]
+    for m in present:
+        m.eval()
+        m.requires_grad_(False)
+    try:
+        yield
+    finally:
+        for m, (training, params) in zip(present, states, strict=True):
+            m.train(training)
+            for p, flag in params:
+                p.requires_grad_(flag)

