@@ -1,0 +1,60 @@
+"""Small HDF5 helpers shared by the readers and writers: atomic writes and string coding."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
+
+import h5py
+import numpy as np
+
+
+@contextlib.contextmanager
+def atomic_h5(path: str | os.PathLike) -> Iterator[h5py.File]:
+    """Open a temporary HDF5 file next to `path` and move it onto `path` on success.
+
+    Readers never see a half-written file: the data go to a temporary file in the same
+    directory (so that ``os.replace`` is atomic) and replace `path` only once closed.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Destination file.
+
+    Yields
+    ------
+    h5py.File
+        The temporary file, open for writing.
+    """
+    path = os.fspath(path)
+    directory = os.path.dirname(os.path.abspath(path))
+    os.makedirs(directory, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".h5", dir=directory)
+    os.close(fd)
+    try:
+        with h5py.File(tmp, "w") as h5:
+            yield h5
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(tmp)
+        raise
+
+
+def to_bytes(values: Iterable[str]) -> list[bytes]:
+    """Encode strings as UTF-8 bytes, the form bdpy stores string arrays in."""
+    return [v.encode("utf-8") if isinstance(v, str) else bytes(v) for v in values]
+
+
+def to_str(value: bytes | str | np.ndarray) -> str:
+    """Decode one stored string (bytes, str or 0-d array) to str."""
+    if isinstance(value, np.ndarray):
+        value = value[()]
+    return value.decode("utf-8") if isinstance(value, bytes) else str(value)
+
+
+def read_strings(dataset: h5py.Dataset) -> list[str]:
+    """Read a 1-D dataset of strings (bytes or variable-length str) as a list of str."""
+    return [to_str(v) for v in dataset[()].tolist()]

@@ -1,0 +1,80 @@
+import h5py
+import numpy as np
+import pytest
+
+from decoders.feature_store import (
+    DecodedFeatureStore,
+    FeatureStore,
+    write_decoded_features,
+    write_features,
+)
+
+LABELS = ["img_a", "img_b", "img_c", "img_d"]
+
+
+@pytest.fixture
+def layers(rng):
+    return {
+        "conv1": rng.standard_normal((4, 3, 5, 5)).astype(np.float32),
+        "fc6": rng.standard_normal((4, 16)),
+    }
+
+
+def test_write_and_read_layers_and_subsets(tmp_path, layers):
+    path = tmp_path / "vgg19.h5"
+    write_features(path, layers, LABELS, attrs={"network": "VGG19"})
+    with FeatureStore(path) as store:
+        assert store.labels == LABELS and sorted(store.layers) == ["conv1", "fc6"]
+        assert store.attrs["network"] == "VGG19"
+        assert store.shape("conv1") == (4, 3, 5, 5)
+        np.testing.assert_array_equal(store.get("fc6"), layers["fc6"])
+        # Any order, with repeats (one row per fMRI trial).
+        np.testing.assert_array_equal(
+            store.get("conv1", ["img_c", "img_a", "img_c"]), layers["conv1"][[2, 0, 2]]
+        )
+    with h5py.File(path) as h5:
+        assert h5["features/conv1"].chunks[0] < 4 or h5["features/conv1"].chunks[0] == 4
+
+
+def test_chunks_are_a_few_images(tmp_path, rng):
+    path = tmp_path / "big.h5"
+    write_features(
+        path,
+        {"big": rng.standard_normal((6, 200_000)).astype(np.float32)},
+        [str(i) for i in range(6)],
+    )
+    with h5py.File(path) as h5:
+        assert h5["features/big"].chunks == (1, 200_000)
+
+
+def test_clear_errors(tmp_path, layers):
+    path = tmp_path / "f.h5"
+    write_features(path, layers, LABELS)
+    with FeatureStore(path) as store:
+        with pytest.raises(KeyError, match="no matching image.*img_z"):
+            store.get("fc6", ["img_a", "img_z"])
+        with pytest.raises(KeyError, match="layer 'fc7' not in .*available: conv1, fc6"):
+            store.get("fc7")
+    with pytest.raises(ValueError, match="layer 'fc6' has 4 rows but there are 3 labels"):
+        write_features(tmp_path / "g.h5", {"fc6": layers["fc6"]}, LABELS[:3])
+    with pytest.raises(FileNotFoundError, match="feature store not found"):
+        FeatureStore(tmp_path / "missing.h5")
+
+
+def test_decoded_store_adds_and_replaces_groups(tmp_path, layers):
+    path = tmp_path / "decoded.h5"
+    write_decoded_features(path, "sub-01", "VC", layers, LABELS)
+    write_decoded_features(path, "sub-02", "VC", {"fc6": layers["fc6"] * 2}, LABELS)
+    write_decoded_features(
+        path, "sub-01", "VC", {"fc6": layers["fc6"] + 1}, LABELS, attrs={"alpha": 100.0}
+    )
+    store = DecodedFeatureStore(path)
+    assert sorted(store.keys) == [("sub-01", "VC"), ("sub-02", "VC")]
+    np.testing.assert_array_equal(store.get("sub-01", "VC", "fc6"), layers["fc6"] + 1)
+    np.testing.assert_array_equal(
+        store.get("sub-02", "VC", "fc6", ["img_b"]), layers["fc6"][[1]] * 2
+    )
+    with store.group("sub-01", "VC") as group:
+        assert group.layers == ["fc6"] and group.attrs["alpha"] == 100.0
+    with pytest.raises(KeyError, match="sub-03/VC not in"):
+        store.get("sub-03", "VC", "fc6")

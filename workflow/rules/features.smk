@@ -1,0 +1,42 @@
+# Stage 2: true features of every image of an image set, and their statistics.
+
+
+rule true_features:
+    input:
+        lambda wc: image_files(wc.image_set),
+    output:
+        "results/features/{image_set}.h5",
+    log:
+        "logs/true_features/{image_set}.log",
+    conda:
+        "../envs/icnn.yaml"
+    threads: 2
+    resources:
+        mem_mb=8000,
+    params:
+        image_dir=lambda wc: image_dir(wc.image_set),
+        encoder=ENC["name"],
+        weights=ENC.get("weights"),
+        layers=ENC["layers"],
+        image_size=ENC["image_size"],
+        device=config.get("device", "cpu"),
+    script:
+        "../scripts/true_features.py"
+
+
+rule feature_stats:
+    input:
+        "results/features/{image_set}.h5",
+    output:
+        "results/features/{image_set}_stats.npz",
+    log:
+        "logs/feature_stats/{image_set}.log",
+    conda:
+        "../envs/icnn.yaml"
+    threads: 1
+    resources:
+        mem_mb=8000,
+    params:
+        layers=decode_layers(),
+    script:
+        "../scripts/feature_stats.py"

@@ -1,0 +1,24 @@
+# The DGN image prior: trained here on the training image set when the config asks for it.
+
+if (config.get("generator") or {}).get("train"):
+    GEN_SET = config["generator"].get("image_set", "training")
+
+    rule train_generator:
+        input:
+            config=config["generator"]["train"],
+            images=image_files(GEN_SET),
+        output:
+            "results/dgn/generator.yaml",
+        log:
+            "logs/train_generator.log",
+        conda:
+            "../envs/icnn.yaml"
+        threads: 2
+        resources:
+            mem_mb=8000,
+        params:
+            image_dir=image_dir(GEN_SET),
+            image_size=ENC["image_size"],
+            device=config.get("device", "cpu"),
+        script:
+            "../scripts/train_generator.py"

@@ -1,0 +1,42 @@
+# Stage 6: reconstructions in chunks of images per job, from decoded and from true features.
+
+
+rule reconstruct_decoded:
+    input:
+        targets="results/decoded/{subject}/{roi}/{image_set}.h5",
+        stats=f"results/features/{REC['stats_image_set']}_stats.npz",
+        generator=generator_inputs,
+    output:
+        directory("results/reconstruction/decoded/{subject}/{roi}/{layer_set}/{variant}/{image_set}/chunk-{chunk}"),
+    log:
+        "logs/reconstruction/decoded/{subject}/{roi}/{layer_set}/{variant}/{image_set}/chunk-{chunk}.log",
+    conda:
+        "../envs/icnn.yaml"
+    threads: 1
+    resources:
+        mem_mb=4000,
+    params:
+        job=recon_params,
+        rescale=REC["rescale"],
+    script:
+        "../scripts/reconstruct.py"
+
+
+rule reconstruct_true:
+    input:
+        targets="results/features/{image_set}.h5",
+        generator=generator_inputs,
+    output:
+        directory("results/reconstruction/true/{layer_set}/{variant}/{image_set}/chunk-{chunk}"),
+    log:
+        "logs/reconstruction/true/{layer_set}/{variant}/{image_set}/chunk-{chunk}.log",
+    conda:
+        "../envs/icnn.yaml"
+    threads: 1
+    resources:
+        mem_mb=4000,
+    params:
+        job=recon_params,
+        rescale="none",
+    script:
+        "../scripts/reconstruct.py"
