@@ -22,11 +22,14 @@ install-test: $(VENV)/bin/python
 	$(PY) -m pip install -q -e ".[test]"
 
 demo: install
-	$(PY) -m icnn.demo --out results/demo
+	$(PY) -m snakemake --cores $(CORES)
+	$(PY) -m snakemake --report results/report.html
 
 test: install-test
-	$(PY) -m ruff check icnn decoders tests benchmarks
+	$(PY) -m ruff check icnn decoders tests benchmarks workflow/scripts
 	$(PY) -m pytest -q tests
 
 bench: install-test
 	$(PY) benchmarks/bench_icnn.py
+	$(PY) benchmarks/bench_decoder.py
+	$(PY) benchmarks/dgn_check.py

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 from collections.abc import Iterable, Iterator
 
 import h5py
 import numpy as np
+
+from decoders.fileio import atomic_path
 
 
 @contextlib.contextmanager
 def atomic_h5(path: str | os.PathLike) -> Iterator[h5py.File]:
     """Open a temporary HDF5 file next to `path` and move it onto `path` on success.
 
-    Readers never see a half-written file: the data go to a temporary file in the same
-    directory (so that ``os.replace`` is atomic) and replace `path` only once closed.
+    Readers never see a half-written file (see :func:`decoders.fileio.atomic_path`).
 
     Parameters
     ----------
@@ -28,19 +28,8 @@ def atomic_h5(path: str | os.PathLike) -> Iterator[h5py.File]:
     h5py.File
         The temporary file, open for writing.
     """
-    path = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".h5", dir=directory)
-    os.close(fd)
-    try:
-        with h5py.File(tmp, "w") as h5:
-            yield h5
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.remove(tmp)
-        raise
+    with atomic_path(path) as tmp, h5py.File(tmp, "w") as h5:
+        yield h5
 
 
 def to_bytes(values: Iterable[str]) -> list[bytes]:

@@ -9,8 +9,8 @@ import numpy as np
 
 from decoders.bdata import BData
 from decoders.demo_data.design import Session
-from decoders.demo_data.fileio import atomic_path
 from decoders.demo_data.voxel_model import VoxelPopulation
+from decoders.fileio import atomic_path
 
 #: ROI flag key of each simulated area, as in the study's files (hV4 for V4).
 ROI_KEYS: dict[str, str] = {

@@ -23,10 +23,10 @@ from tqdm import tqdm
 import decoders.bdata
 from decoders.demo_data.bdata_file import write_session
 from decoders.demo_data.config import DemoConfig
-from decoders.demo_data.fileio import write_text
 from decoders.demo_data.gabor import stimulus_energy
 from decoders.demo_data.stimuli import SETS, build_stimuli, load_set, write_stimuli
 from decoders.demo_data.subject import simulate_subject
+from decoders.fileio import write_text
 
 STAMP_FILE = "build_stamp.json"
 IMAGE_DIR = "images"

@@ -12,8 +12,8 @@ from PIL import Image
 
 from decoders.demo_data.artificial import letter_images, shape_images
 from decoders.demo_data.config import StimulusConfig
-from decoders.demo_data.fileio import atomic_path, write_text
 from decoders.demo_data.photos import CATALOGUE, load_photo
+from decoders.fileio import atomic_path, write_text
 
 #: Stimulus set name -> BData file stem part, mirroring the study's file names.
 SETS: dict[str, str] = {

@@ -1,8 +1,10 @@
 """The trainable generator: an encoder's spatial feature map -> an image in the encoder's domain.
 
 Fully convolutional, unlike the paper's fc7 generator: a spatial latent (e.g. VGG19 pool5,
-512 x 4 x 4 at 128 px) keeps the layout of the image, and local up-convolutions learn it from a
-few hundred images in minutes, where fully connected layers would need far more data.
+512 x 4 x 4 at 128 px) keeps the layout of the image, and local convolutions learn it from a
+few hundred images in minutes, where fully connected layers would need far more data. Each 2x
+stage is a nearest-neighbour upsampling and a 3x3 convolution rather than a transposed
+convolution, which avoids checkerboard artefacts in a briefly trained generator.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ _SLOPE = 0.3  # LeakyReLU slope of the Dosovitskiy-Brox generators
 
 
 def upsampling_stages(latent_hw: tuple[int, int], image_size: int) -> int:
-    """Number of 2x up-convolutions that take a latent map to at least ``image_size``."""
+    """Number of 2x upsampling stages that take a latent map to at least ``image_size``."""
     smallest = min(latent_hw)
     return max(0, math.ceil(math.log2(image_size / smallest)))
 
@@ -24,7 +26,7 @@ def upsampling_stages(latent_hw: tuple[int, int], image_size: int) -> int:
 class UpconvGenerator(nn.Module):
     """Latent map (B, C, h, w) -> image (B, 3, h 2^n, w 2^n), n from :func:`upsampling_stages`.
 
-    A 3x3 stem, n stride-2 up-convolutions (each optionally followed by a 3x3 convolution) with
+    A 3x3 stem, n stages of 2x upsampling and a 3x3 convolution (optionally a second one) with
     channels halving from ``width`` to ``min_width``, and a 3x3 convolution to RGB scaled by
     ``output_scale``. The output is at least ``image_size``; the prior centre-crops it.
 
@@ -33,11 +35,11 @@ class UpconvGenerator(nn.Module):
     latent_shape : (int, int, int)
         Shape (C, h, w) of one latent.
     image_size : int
-        Side of the images the generator must cover.
+        Side of the images the generator must cover (its output resolution).
     width, min_width : int
         Channels of the first stage, and the fewest of any stage.
     refine : bool
-        Add a 3x3 convolution after every up-convolution.
+        Add a second 3x3 convolution to every stage.
     output_scale : float
         Factor on the last layer (natural images have an SD of about 60 in the Caffe domain).
     """
@@ -58,7 +60,7 @@ class UpconvGenerator(nn.Module):
         channels = width
         for _ in range(upsampling_stages(self.latent_shape[1:], image_size)):
             out = max(channels // 2, min_width)
-            layers += [nn.ConvTranspose2d(channels, out, 4, stride=2, padding=1), act]
+            layers += [nn.Upsample(scale_factor=2), nn.Conv2d(channels, out, 3, padding=1), act]
             if refine:
                 layers += [nn.Conv2d(out, out, 3, padding=1), act]
             channels = out

@@ -18,7 +18,7 @@ from icnn.recon.prior import GeneratorPrior
 def build_generator(card: dict[str, Any]) -> UpconvGenerator:
     """An untrained generator with the architecture a card describes."""
     arch = card["architecture"]
-    return UpconvGenerator(card["latent"]["shape"], int(card["image_size"]), arch["width"],
+    return UpconvGenerator(card["latent"]["shape"], arch["resolution"], arch["width"],
                            arch["min_width"], arch["refine"], arch["output_scale"])  # fmt: skip
 
 

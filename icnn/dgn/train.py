@@ -38,9 +38,9 @@ from icnn.dgn.config import DGNConfig, config_from_dict
 from icnn.dgn.data import augmented_views, fingerprint, image_files, load_images
 from icnn.dgn.discriminator import Discriminator
 from icnn.dgn.files import atomic_savez, atomic_torch_save
-from icnn.dgn.latent import ENCODERS, build_encoder, latent_features
+from icnn.dgn.latent import ENCODERS, build_encoder, encoder_domain, latent_features
 from icnn.dgn.losses import discriminator_loss, generator_adversarial, relative_squared_error
-from icnn.domains import ImageDomain, get_domain
+from icnn.domains import ImageDomain
 from icnn.features import FeatureExtractor
 from icnn.recon.objective import frozen
 from icnn.recon.prior import GeneratorPrior
@@ -117,11 +117,11 @@ class _Models:
             self.opt_d.load_state_dict(state["opt_d"])
 
 
-def _build_models(cfg: DGNConfig, latent_shape: tuple[int, ...], size: int, domain: ImageDomain,
-                  device: str | torch.device) -> _Models:  # fmt: skip
+def _build_models(cfg: DGNConfig, latent_shape: tuple[int, ...], resolution: int,
+                  domain: ImageDomain, device: str | torch.device) -> _Models:  # fmt: skip
     torch.manual_seed(cfg.train.seed)
     gen_cfg, train = cfg.generator, cfg.train
-    generator = UpconvGenerator(latent_shape, size, gen_cfg.width, gen_cfg.min_width,
+    generator = UpconvGenerator(latent_shape, resolution, gen_cfg.width, gen_cfg.min_width,
                                 gen_cfg.refine, gen_cfg.output_scale).to(device)  # fmt: skip
     betas = (train.beta1, 0.999)
     opt_g = torch.optim.Adam(generator.parameters(), lr=train.lr, betas=betas)
@@ -131,7 +131,7 @@ def _build_models(cfg: DGNConfig, latent_shape: tuple[int, ...], size: int, doma
                                       gen_cfg.output_scale).to(device)  # fmt: skip
         opt_d = torch.optim.Adam(discriminator.parameters(), lr=train.lr_discriminator, betas=betas)
     # The prior renders training images exactly as reconstruction will (centre crop).
-    prior = GeneratorPrior(generator, latent_shape, domain, crop=(size, size))
+    prior = GeneratorPrior(generator, latent_shape, domain, crop=(resolution, resolution))
     return _Models(prior, discriminator, opt_g, opt_d)
 
 
@@ -155,13 +155,14 @@ def _train_step(models: _Models, comparator: FeatureExtractor | None, z: torch.T
     models.opt_g.zero_grad()
     total.backward()
     models.opt_g.step()
-    losses = {name: float(value) for name, value in terms.items()} | {"total": float(total)}
+    losses = {name: float(value.detach()) for name, value in terms.items()}
+    losses["total"] = float(total.detach())
     if models.discriminator is not None:
         d_loss = discriminator_loss(models.discriminator(real), models.discriminator(fake.detach()))
         models.opt_d.zero_grad()
         d_loss.backward()
         models.opt_d.step()
-        losses["discriminator"] = float(d_loss)
+        losses["discriminator"] = float(d_loss.detach())
     return losses
 
 
@@ -216,7 +217,7 @@ def train_generator(
     files = image_files(image_dir, cfg.data.set)
     encoder_name = cfg.encoder if encoder is None else type(encoder).__name__
     encoder = build_encoder(cfg.encoder) if encoder is None else encoder
-    domain = get_domain(getattr(encoder, "input_domain", None) or "caffe")
+    domain = encoder_domain(encoder)
     data_print = fingerprint(files)
     data_stamp = _digest({"encoder": encoder_name, "weights": _module_digest(encoder),
                           "image_size": cfg.image_size, "latent": cfg.to_dict()["latent"],
@@ -229,6 +230,10 @@ def train_generator(
     started = time.perf_counter()
     images = load_images(files, cfg.image_size)
     size = images.shape[1]
+    resolution = cfg.generator.resolution or size
+    if resolution > size:
+        raise ValueError(f"dgn config, generator.resolution: {resolution} exceeds the image size "
+                         f"{size}; use at most {size} or null")  # fmt: skip
     views = augmented_views(images, cfg.data.n_views, cfg.data.min_crop, cfg.train.seed)
     latents = _view_latents(out / LATENT_CACHE_FILE, data_stamp, encoder, views, cfg, device,
                             progress)  # fmt: skip
@@ -236,7 +241,7 @@ def train_generator(
     stats = latent_stats(latents[: len(images)])  # view 0: the training images themselves
     lower, upper = derive_bounds(stats, cfg.bounds.sd_multiple)
 
-    models = _build_models(cfg, latents.shape[1:], size, domain, device)
+    models = _build_models(cfg, latents.shape[1:], resolution, domain, device)
     history: dict[str, list[float]] = {}
     step0, seconds = 0, 0.0
     checkpoint = out / CHECKPOINT_FILE
@@ -264,6 +269,8 @@ def train_generator(
             index = torch.from_numpy(_batch(step, len(views), batch_size, train.seed))
             z = latents_t[index].to(device)
             real = domain.to_network(views_t[index].to(device))
+            if resolution != size:
+                real = nn.functional.interpolate(real, size=(resolution, resolution), mode="area")
             for name, value in _train_step(models, extractor, z, real, cfg).items():
                 history.setdefault(name, []).append(value)
             bar.set_postfix({k: f"{v[-1]:.3g}" for k, v in history.items()})
@@ -288,9 +295,9 @@ def train_generator(
                    "nonnegative": bool(np.all(stats["min"] >= 0))},
         "image_size": int(size),
         "output_domain": domain.name,
-        "crop": [int(size), int(size)],
+        "crop": [resolution, resolution],
         "architecture": {"class": "UpconvGenerator", **dataclasses.asdict(cfg.generator),
-                         "output_size": output_size},
+                         "resolution": resolution, "output_size": output_size},
         "bounds": {"file": STATS_FILE, "sd_multiple": cfg.bounds.sd_multiple,
                    "rule": ("lower 0, upper sd_multiple x SD per unit (non-negative latent)"
                             if np.all(stats["min"] >= 0) else "mean +- sd_multiple x SD per unit"),

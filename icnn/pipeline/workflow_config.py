@@ -104,17 +104,26 @@ def check_config(config: Mapping) -> None:
                 _must_exist(gen[key], f"generator.{key}", made_here)
 
 
-def check_subject(config: Mapping, subject: str, output: str | os.PathLike) -> None:
-    """First-rule check of a subject's files: ROIs, label key, and every label has an image.
+def check_subject(entry: Mapping, rois: Mapping[str, str], image_sets: Mapping[str, str],
+                  output: str | os.PathLike) -> None:  # fmt: skip
+    """First-rule check of one subject's files: ROIs, label key, and every label has an image.
 
-    Writes a TSV (file, roi, voxels, samples) that later rules depend on.
+    Parameters
+    ----------
+    entry : mapping
+        The subject's config entry (``label_key``, ``train``, ``test``).
+    rois : mapping
+        ROI name -> selection expression.
+    image_sets : mapping
+        Image-set name -> folder.
+    output : path
+        TSV (file, roi, voxels, samples) that later rules depend on.
     """
-    entry = config["subjects"][subject]
     sessions = {entry["train"]["fmri"]: entry["train"]["image_set"], **{v: k for k, v in entry["test"].items()}}
     rows = []
     for fmri, image_set in sessions.items():
-        labels = find_images(config["image_sets"][image_set])
-        lines = check_session(fmri, list(config["rois"].values()), entry.get("label_key", "stimulus_name"),
-                              list(labels), f"image set {image_set!r} ({config['image_sets'][image_set]})")  # fmt: skip
+        labels = find_images(image_sets[image_set])
+        lines = check_session(fmri, list(rois.values()), entry.get("label_key", "stimulus_name"),
+                              list(labels), f"image set {image_set!r} ({image_sets[image_set]})")  # fmt: skip
         rows += [line.split("\t") for line in lines]
     write_tsv(output, ["file", "roi", "voxels", "samples"], rows)

@@ -53,6 +53,14 @@ def demo_inputs(wildcards=None):
     return [demo_stamp()] if DEMO else []
 
 
+def demo_outputs():
+    """What the demo-data checkpoint writes: its stamp and every configured fMRI file under its folder."""
+    out_dir = Path(demo_stamp()).parent
+    fmri = [entry["train"]["fmri"] for entry in config["subjects"].values()]
+    fmri += [f for entry in config["subjects"].values() for f in entry["test"].values()]
+    return [demo_stamp()] + sorted({f for f in fmri if Path(f).parent == out_dir})
+
+
 def demo_stamp():
     from decoders.demo_data import load_config
 

@@ -6,7 +6,7 @@ if DEMO:
         input:
             DEMO,
         output:
-            demo_stamp(),
+            demo_outputs(),
         log:
             "logs/demo_data.log",
         conda:
@@ -32,7 +32,10 @@ rule check_subject:
     resources:
         mem_mb=2000,
     params:
-        config=config,
+        entry=lambda wc: config["subjects"][wc.subject],
+        rois=config["rois"],
+        image_sets=lambda wc: {name: config["image_sets"][name] for name in
+                               [config["subjects"][wc.subject]["train"]["image_set"], *config["subjects"][wc.subject]["test"]]},
     script:
         "../scripts/check_subject.py"
 

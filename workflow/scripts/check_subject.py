@@ -4,4 +4,5 @@ from contextlib import redirect_stderr
 from icnn.pipeline.workflow_config import check_subject
 
 with open(snakemake.log[0], "w") as log, redirect_stderr(log):
-    check_subject(snakemake.params.config, snakemake.wildcards.subject, snakemake.output[0])
+    p = snakemake.params
+    check_subject(p.entry, p.rois, p.image_sets, snakemake.output[0])
