@@ -7,7 +7,8 @@ import os
 import shutil
 import urllib.request
 import zipfile
-from pathlib import Path
+
+from decoders.fileio import atomic_path
 
 
 def md5sum(path: str | os.PathLike, block: int = 1 << 20) -> str:
@@ -27,16 +28,12 @@ def fetch(url: str, path: str | os.PathLike, md5: str | None = None, unzip_to: s
     ValueError
         When the md5 sum differs (the partial file is removed, nothing is left half-written).
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".part")
-    with urllib.request.urlopen(url) as response, open(tmp, "wb") as out:
-        shutil.copyfileobj(response, out, length=1 << 20)
-    if md5 and (actual := md5sum(tmp)) != md5:
-        tmp.unlink()
-        raise ValueError(f"md5 of {url} is {actual}, expected {md5}; the download is corrupt or "
-                         "the file changed upstream: retry, or update the md5 in the config")  # fmt: skip
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        with urllib.request.urlopen(url) as response, open(tmp, "wb") as out:
+            shutil.copyfileobj(response, out, length=1 << 20)
+        if md5 and (actual := md5sum(tmp)) != md5:
+            raise ValueError(f"md5 of {url} is {actual}, expected {md5}; the download is corrupt or "
+                             "the file changed upstream: retry, or update the md5 in the config")  # fmt: skip
     if unzip_to:
         with zipfile.ZipFile(path) as archive:
             archive.extractall(unzip_to)

@@ -17,6 +17,7 @@ from decoders.feature_store import FeatureStore, write_features
 from decoders.labels import stimulus_labels
 from decoders.metrics import pairwise_identification, pattern_correlation, profile_correlation
 from decoders.regression import FastL2Decoder
+from icnn.pipeline.tables import write_tsv
 
 
 def load_session(path: str | os.PathLike, roi: str, label_key: str = "stimulus_name"
@@ -157,13 +158,3 @@ def score_decoding(
                 rows.append([*keys.values(), layer, metric, f"{values.mean():.6g}", f"{sem:.6g}",
                              str(len(values))])  # fmt: skip
     write_tsv(output, [*keys, "layer", "metric", "mean", "sem", "n"], rows)
-
-
-def write_tsv(path: str | os.PathLike, header: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
-    """Write a tab-separated table atomically."""
-    tmp = f"{os.fspath(path)}.tmp"
-    with open(tmp, "w") as f:
-        f.write("\t".join(header) + "\n")
-        for row in rows:
-            f.write("\t".join(str(v) for v in row) + "\n")
-    os.replace(tmp, path)

@@ -6,11 +6,13 @@ import dataclasses
 import hashlib
 import json
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from decoders.configs import fail, section
 from decoders.demo_data.photos import CATALOGUE
 
 #: The simulated visual areas, from early to late; the keys of per-ROI settings.
@@ -173,23 +175,8 @@ _SECTIONS: dict[str, type] = {
 }
 
 
-def _fail(where: str, message: str) -> None:
-    raise ValueError(f"demo_data config, {where}: {message}")
-
-
-def _section(cls: type, data: Any, where: str) -> Any:
-    """Build a section dataclass from a mapping, rejecting unknown keys by name."""
-    if not isinstance(data, dict):
-        _fail(where, f"expected a mapping, got {type(data).__name__}")
-    names = [f.name for f in dataclasses.fields(cls)]
-    unknown = sorted(set(data) - set(names))
-    if unknown:
-        _fail(where, f"unknown key(s) {unknown}; valid keys are {names}")
-    values = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}
-    try:
-        return cls(**values)
-    except TypeError as err:
-        _fail(where, str(err))
+_fail = partial(fail, "demo_data")
+_section = partial(section, "demo_data")
 
 
 def config_from_dict(data: dict[str, Any] | None) -> DemoConfig:

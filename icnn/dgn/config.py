@@ -5,10 +5,13 @@ from __future__ import annotations
 import dataclasses
 import json
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+from decoders.configs import fail, section
 
 
 @dataclass(frozen=True)
@@ -194,23 +197,8 @@ _SECTIONS: dict[str, type] = {
 }  # fmt: skip
 
 
-def _fail(where: str, message: str) -> None:
-    raise ValueError(f"dgn config, {where}: {message}")
-
-
-def _section(cls: type, data: Any, where: str) -> Any:
-    """Build a section dataclass from a mapping, rejecting unknown keys by name."""
-    if not isinstance(data, dict):
-        _fail(where, f"expected a mapping, got {type(data).__name__}")
-    names = [f.name for f in dataclasses.fields(cls)]
-    unknown = sorted(set(data) - set(names))
-    if unknown:
-        _fail(where, f"unknown key(s) {unknown}; valid keys are {names}")
-    values = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}
-    try:
-        return cls(**values)
-    except TypeError as err:
-        _fail(where, str(err))
+_fail = partial(fail, "dgn")
+_section = partial(section, "dgn")
 
 
 def config_from_dict(data: dict[str, Any] | None) -> DGNConfig:

@@ -1,39 +1,28 @@
-"""Atomic file writes: a reader never sees a half-written generator, card or checkpoint."""
+"""Atomic writes of the generator's files, on the project's one atomic-rename mechanism."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
-
-def _tmp(path: Path) -> Path:
-    return path.with_name(f".{path.name}.tmp{os.getpid()}")
+from decoders.fileio import atomic_path, write_text
 
 
 def atomic_torch_save(obj: Any, path: str | Path) -> None:
-    """``torch.save`` to a temporary file in the same folder, then rename over ``path``."""
-    path = Path(path)
-    tmp = _tmp(path)
-    torch.save(obj, tmp)
-    os.replace(tmp, path)
+    """``torch.save`` that never leaves a half-written ``path``."""
+    with atomic_path(path) as tmp:
+        torch.save(obj, tmp)
 
 
 def atomic_write_text(text: str, path: str | Path) -> None:
-    """Write text to a temporary file in the same folder, then rename over ``path``."""
-    path = Path(path)
-    tmp = _tmp(path)
-    tmp.write_text(text)
-    os.replace(tmp, path)
+    """Write text that never leaves a half-written ``path``."""
+    write_text(path, text)
 
 
 def atomic_savez(path: str | Path, **arrays: np.ndarray) -> None:
-    """``numpy.savez`` to a temporary file in the same folder, then rename over ``path``."""
-    path = Path(path)
-    tmp = _tmp(path)
-    with tmp.open("wb") as handle:
+    """``numpy.savez`` that never leaves a half-written ``path`` (no '.npz' appended)."""
+    with atomic_path(path) as tmp, open(tmp, "wb") as handle:
         np.savez(handle, **arrays)
-    os.replace(tmp, path)

@@ -13,6 +13,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from decoders.fileio import atomic_path  # noqa: E402
 from icnn.display import to_display  # noqa: E402
 from icnn.pipeline.evaluation import load_chunks  # noqa: E402
 from icnn.pipeline.images import find_images, load_images  # noqa: E402
@@ -20,11 +21,9 @@ from icnn.pipeline.tables import read_tsv  # noqa: E402
 
 
 def _save(fig: plt.Figure, output: str | os.PathLike) -> None:
-    path = Path(output)
-    tmp = path.with_name(path.stem + ".tmp" + path.suffix)
-    fig.savefig(tmp, dpi=110, bbox_inches="tight")
+    with atomic_path(output) as tmp, open(tmp, "wb") as f:
+        fig.savefig(f, format=Path(output).suffix.lstrip(".") or "png", dpi=110, bbox_inches="tight")
     plt.close(fig)
-    os.replace(tmp, path)
 
 
 def reconstruction_grid(

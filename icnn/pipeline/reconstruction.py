@@ -46,6 +46,8 @@ def reconstruct_chunk(
     stats: str | os.PathLike | None = None,
     generator: dict | None = None,
     device: str = "cpu",
+    micro_batch: int | None = None,
+    autocast_bf16: bool = False,
     threads: int = 1,
 ) -> None:
     """Reconstruct chunk ``chunk`` (``images_per_job`` images) of the images in ``targets``.
@@ -69,7 +71,8 @@ def reconstruct_chunk(
     model = build_encoder(encoder, weights)
     prior = generator_prior(generator, device) if variant.startswith("icnn_dgn") else None
     result = reconstruct(features, model, variant, generator=prior, image_size=(image_size, image_size),
-                         options=options, seed=seeds, device=device)  # fmt: skip
+                         options=options, seed=seeds, device=device, micro_batch=micro_batch,
+                         autocast_bf16=autocast_bf16)  # fmt: skip
 
     out = Path(output_dir)
     tmp = out.with_name(out.name + ".tmp")

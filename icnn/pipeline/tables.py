@@ -6,15 +6,15 @@ import csv
 import os
 from collections.abc import Sequence
 
+from decoders.fileio import atomic_path
+
 
 def write_tsv(path: str | os.PathLike, header: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
     """Write a table with a header line, atomically."""
-    tmp = f"{os.fspath(path)}.tmp"
-    with open(tmp, "w", newline="") as f:
+    with atomic_path(path) as tmp, open(tmp, "w", newline="") as f:
         writer = csv.writer(f, delimiter="\t", lineterminator="\n")
         writer.writerow(header)
         writer.writerows(rows)
-    os.replace(tmp, path)
 
 
 def read_tsv(path: str | os.PathLike) -> list[dict[str, str]]:

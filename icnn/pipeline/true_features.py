@@ -8,6 +8,7 @@ import numpy as np
 import torch
 
 from decoders.feature_store import FeatureStore, write_features
+from icnn.dgn.files import atomic_savez
 from icnn.features import extract_features
 from icnn.pipeline.encoders import build_encoder
 from icnn.pipeline.images import find_images, load_images
@@ -46,9 +47,7 @@ def save_feature_stats(features: str | os.PathLike, layers: list[str], output: s
         arrays[f"{layer}/spread_ddof1"] = np.float64(s.spread_ddof1)
         arrays[f"{layer}/mean"] = s.mean.astype(np.float32)
         arrays[f"{layer}/n_images"] = np.int64(s.n_images)
-    tmp = f"{os.fspath(output)}.tmp.npz"
-    np.savez(tmp, **arrays)
-    os.replace(tmp, output)
+    atomic_savez(output, **arrays)
 
 
 def load_feature_stats(path: str | os.PathLike, layers: list[str]) -> dict[str, LayerStats]:

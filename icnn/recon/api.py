@@ -164,6 +164,8 @@ def reconstruct(
     snapshot_every: int | None = None,
     device: str | torch.device = "cpu",
     dtype: torch.dtype = torch.float32,
+    micro_batch: int | None = None,
+    autocast_bf16: bool = False,
     progress: bool = True,
 ) -> ReconResult:
     """Reconstruct B images whose ``encoder`` features match ``targets`` on several layers.
@@ -202,6 +204,11 @@ def reconstruct(
         Keep the images every this many iterations.
     device, dtype
         Where and in which precision to compute (CUDA works when available).
+    micro_batch : int, optional
+        Images per forward/backward pass; default: the whole batch. Speed and memory only
+        (results are the same): on CPUs larger passes are slower per image, use 1 or 2.
+    autocast_bf16 : bool
+        Networks under bfloat16 autocast: about 1.7x faster on AVX512-BF16 CPUs, lower precision.
     progress : bool
         Show a progress bar.
 
@@ -243,7 +250,7 @@ def reconstruct(
             def render(x: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
                 return _roll(x, shifts[index.cpu().numpy()]) if shifts.any() else x
 
-        objective = Objective(extractor, tgt, get_loss(loss), render)
+        objective = Objective(extractor, tgt, get_loss(loss), render, micro_batch, autocast_bf16)
         everyone = torch.arange(batch, device=device)
 
         if isinstance(opts, LBFGSOptions):

@@ -29,36 +29,53 @@ class Objective:
         Layer loss returning one value per image (see :mod:`icnn.recon.losses`).
     render : callable
         ``render(var, index)`` gives the encoder input of the images ``index`` of the batch.
+    micro_batch : int, optional
+        Images per forward/backward pass (all by default). The images are independent, so
+        this changes speed and memory only: on CPUs, passes of 1-2 images are fastest.
+    autocast_bf16 : bool
+        Run the networks under bfloat16 autocast (losses stay float32): faster on CPUs with
+        AVX512-BF16 and on GPUs, at reduced precision.
     """
 
-    def __init__(self, extractor: FeatureExtractor, targets: Targets, loss: LossFn,
-                 render: Renderer) -> None:  # fmt: skip
+    def __init__(self, extractor: FeatureExtractor, targets: Targets, loss: LossFn, render: Renderer,
+                 micro_batch: int | None = None, autocast_bf16: bool = False) -> None:  # fmt: skip
+        if micro_batch is not None and micro_batch < 1:
+            raise ValueError(f"micro_batch must be >= 1, got {micro_batch}")
         self.extractor = extractor
         self.targets = targets
         self.loss = loss
         self.render = render
+        self.micro_batch = micro_batch
+        self.autocast_bf16 = autocast_bf16
 
     def loss_of(self, var: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
         """Loss (len(index),) of the images ``index`` whose variables are ``var``."""
-        acts = self.extractor(self.render(var, index))
+        with torch.autocast(var.device.type, torch.bfloat16, enabled=self.autocast_bf16):
+            acts = self.extractor(self.render(var, index))
         total = var.new_zeros(len(index))
         for j, layer in enumerate(self.targets.layers):
             target = self.targets.features[layer][index]
             mask = self.targets.masks[layer]
-            total = total + self.targets.weights[index, j] * self.loss(acts[layer], target, mask)
+            act = acts[layer].to(target.dtype)
+            total = total + self.targets.weights[index, j] * self.loss(act, target, mask)
         return total
 
     def value_and_grad(self, var: torch.Tensor, index: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Per-image losses and the gradient with respect to ``var``.
+        """Per-image losses and the gradient with respect to ``var``, in micro-batches.
 
-        The images do not interact (eval-mode networks), so the gradient of the summed loss holds
+        The images do not interact (eval-mode networks), so the gradient of a summed loss holds
         each image's own gradient.
         """
-        var = var.detach().requires_grad_(True)
-        with torch.enable_grad():
-            loss = self.loss_of(var, index)
-            (grad,) = torch.autograd.grad(loss.sum(), var)
-        return loss.detach(), grad
+        step = self.micro_batch or len(index)
+        losses, grads = [], []
+        for part in torch.split(torch.arange(len(index), device=var.device), step):
+            sub = var[part].detach().requires_grad_(True)
+            with torch.enable_grad():
+                loss = self.loss_of(sub, index[part])
+                (grad,) = torch.autograd.grad(loss.sum(), sub)
+            losses.append(loss.detach())
+            grads.append(grad)
+        return torch.cat(losses), torch.cat(grads)
 
 
 @contextmanager

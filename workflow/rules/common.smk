@@ -138,6 +138,8 @@ def recon_params(wc):
         "weights": ENC.get("weights"),
         "image_size": ENC["image_size"],
         "device": REC.get("device", "cpu"),
+        "micro_batch": REC.get("micro_batch"),
+        "autocast_bf16": REC.get("autocast_bf16", False),
     }
 
 
