@@ -232,13 +232,16 @@ class BData:
 
     # File I/O ---------------------------------------------------------
 
-    def save(self, path: str | os.PathLike) -> None:
+    def save(self, path: str | os.PathLike, ctime: datetime.datetime | None = None) -> None:
         """Write the BData to an HDF5 file readable by bdpy (atomically).
 
         Parameters
         ----------
         path : str or os.PathLike
             Destination ``.h5`` file.
+        ctime : datetime, optional
+            Creation time recorded in ``/header``; default now. A fixed time makes files
+            byte-reproducible.
         """
         with atomic_h5(path) as h5:
             h5.create_dataset("dataset", data=np.asarray(self.dataset, dtype=float))
@@ -246,7 +249,7 @@ class BData:
             meta.create_dataset("key", data=to_bytes(self._keys))
             meta.create_dataset("description", data=to_bytes(self._descriptions))
             meta.create_dataset("value", data=self._values)
-            now = datetime.datetime.now()
+            now = ctime or datetime.datetime.now()
             header = h5.create_group("header")
             header.create_dataset("ctime", data=now.strftime("%Y-%m-%d %H:%M:%S").encode())
             header.create_dataset("ctime_epoch", data=now.timestamp())

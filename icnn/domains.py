@@ -81,3 +81,16 @@ def get_domain(domain: str | ImageDomain) -> ImageDomain:
     if domain not in DOMAINS:
         raise ValueError(f"unknown image domain {domain!r}; choose one of {sorted(DOMAINS)}")
     return DOMAINS[domain]
+
+
+def model_domain(model: object) -> ImageDomain:
+    """The input domain of a network (its ``input_domain`` attribute); an error with the fix when
+    it has none."""
+    domain = getattr(model, "input_domain", None)
+    if domain is None:
+        raise ValueError(
+            f"{type(model).__name__} has no input_domain attribute: pass domain= ('caffe', "
+            "'torchvision', 'unit_rgb', 'rgb255' or an icnn.domains.ImageDomain) or set "
+            "model.input_domain to the domain its weights expect"
+        )
+    return get_domain(domain)

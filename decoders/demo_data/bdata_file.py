@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import datetime
 from pathlib import Path
 
-import h5py
 import numpy as np
 
 from decoders.bdata import BData
 from decoders.demo_data.design import Session
 from decoders.demo_data.voxel_model import VoxelPopulation
-from decoders.fileio import atomic_path
+
+_EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
 
 #: ROI flag key of each simulated area, as in the study's files (hV4 for V4).
 ROI_KEYS: dict[str, str] = {
@@ -73,19 +74,6 @@ def session_bdata(
     return bd
 
 
-def _pin_header_times(path: Path) -> None:
-    """Set the creation time that ``BData.save`` records to the Unix epoch.
-
-    The demo promises byte-identical files for the same configuration; the wall-clock
-    ``/header/ctime`` and ``/header/ctime_epoch`` would break that.
-    """
-    pinned = {"ctime": b"1970-01-01 00:00:00", "ctime_epoch": 0.0}
-    with h5py.File(path, "r+") as h5:
-        for key, value in pinned.items():
-            if f"header/{key}" in h5:
-                h5[f"header/{key}"][()] = value
-
-
 def write_session(
     path: str | Path,
     responses: np.ndarray,
@@ -93,7 +81,6 @@ def write_session(
     image_ids: list[str],
     pop: VoxelPopulation,
 ) -> None:
-    """Write :func:`session_bdata` to ``path`` atomically, with pinned header times."""
-    with atomic_path(path) as tmp:
-        session_bdata(responses, session, image_ids, pop).save(tmp)
-        _pin_header_times(tmp)
+    """Write :func:`session_bdata` to ``path`` atomically, with a fixed creation time (the Unix
+    epoch), so that the same configuration gives byte-identical files."""
+    session_bdata(responses, session, image_ids, pop).save(path, ctime=_EPOCH)

@@ -16,9 +16,10 @@ The published relu7 generator of the paper plugs in the same way
 
 from icnn.dgn.card import read_card
 from icnn.dgn.config import DGNConfig, config_from_dict, load_config
-from icnn.dgn.latent import ENCODERS, build_encoder, encode_latent
+from icnn.dgn.latent import encode_latent
 from icnn.dgn.prior import load_prior, prior_from_bdpy_relu7
 from icnn.dgn.train import train_generator
+from icnn.networks.registry import ENCODERS, build_encoder
 
 __all__ = [
     "train_generator", "load_prior", "prior_from_bdpy_relu7", "encode_latent", "read_card",

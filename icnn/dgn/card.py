@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from icnn.dgn.files import atomic_write_text
+from decoders.fileio import write_text
 
 CARD_FILE = "generator.yaml"
 STATE_FILE = "generator.pt"
@@ -55,5 +55,5 @@ def write_card(card: dict[str, Any], out_dir: str | Path) -> Path:
     """Write ``card`` atomically as ``out_dir/generator.yaml``; returns its path."""
     path = Path(out_dir) / CARD_FILE
     body = {"format": CARD_FORMAT, **{k: v for k, v in card.items() if k not in ("format", "folder")}}
-    atomic_write_text(yaml.safe_dump(body, sort_keys=False), path)
+    write_text(path, yaml.safe_dump(body, sort_keys=False))
     return path

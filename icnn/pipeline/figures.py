@@ -44,12 +44,18 @@ def reconstruction_grid(
     for name, data in loaded.items():
         order = {str(k): i for i, k in enumerate(data["labels"])}
         grid.append((name, to_display(data["images"][[order[k] for k in labels]])))
-    fig, axes = plt.subplots(len(grid), len(labels), squeeze=False,
-                             figsize=(1.3 * len(labels) + 1.5, 1.3 * len(grid)))  # fmt: skip
-    for r, (name, images) in enumerate(grid):
-        for c, image in enumerate(images):
+    image_grid(grid, output)
+
+
+def image_grid(rows: Sequence[tuple[str, np.ndarray]], output: str | os.PathLike) -> None:
+    """One labelled row of images (N, H, W, 3) uint8 per entry, written as a figure."""
+    n = max(len(images) for _, images in rows)
+    fig, axes = plt.subplots(len(rows), n, squeeze=False, figsize=(1.3 * n + 1.5, 1.3 * len(rows)))
+    for r, (name, images) in enumerate(rows):
+        for c in range(n):
             ax = axes[r, c]
-            ax.imshow(image)
+            if c < len(images):
+                ax.imshow(images[c])
             ax.set_xticks([])
             ax.set_yticks([])
         axes[r, 0].set_ylabel(name, rotation=0, ha="right", va="center", fontsize=8)

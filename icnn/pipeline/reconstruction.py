@@ -10,7 +10,7 @@ import torch
 from PIL import Image
 
 from decoders.feature_store import FeatureStore
-from icnn.pipeline.encoders import build_encoder
+from icnn.networks.registry import build_encoder
 from icnn.pipeline.true_features import load_feature_stats
 from icnn.recon import GeneratorPrior, reconstruct, rescale_decoded
 

@@ -10,7 +10,7 @@ import torch
 from decoders.feature_store import FeatureStore, write_features
 from icnn.dgn.files import atomic_savez
 from icnn.features import extract_features
-from icnn.pipeline.encoders import build_encoder
+from icnn.networks.registry import build_encoder
 from icnn.pipeline.images import find_images, load_images
 from icnn.recon.rescale import LayerStats, true_feature_stats
 

@@ -11,7 +11,7 @@ import os
 from collections.abc import Mapping
 
 from decoders.pipeline import check_session
-from icnn.pipeline.encoders import check_encoder
+from icnn.networks.registry import check_encoder
 from icnn.pipeline.images import find_images
 from icnn.pipeline.tables import write_tsv
 from icnn.recon import VARIANTS, variant_options

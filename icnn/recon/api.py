@@ -16,7 +16,7 @@ import torch
 from torch import nn
 
 from icnn.display import to_display
-from icnn.domains import ImageDomain, get_domain
+from icnn.domains import ImageDomain, get_domain, model_domain
 from icnn.features import FeatureExtractor
 from icnn.recon import clipping
 from icnn.recon.blur import gaussian_blur
@@ -220,8 +220,7 @@ def reconstruct(
     use_generator = method.startswith("icnn_dgn")
     if use_generator and generator is None:
         raise ValueError(f"{method} needs a generator: pass generator=GeneratorPrior(...)")
-    domain = get_domain(domain if domain is not None else getattr(encoder, "input_domain", None)
-                        or _missing_domain(encoder))  # fmt: skip
+    domain = get_domain(domain) if domain is not None else model_domain(encoder)
     device = torch.device(device)
     tgt = prepare_targets(targets, layer_weights, masks, channels, device, dtype)
     batch, size = tgt.batch_size, (int(image_size[0]), int(image_size[1]))
@@ -284,13 +283,6 @@ def reconstruct(
                 latents=var.float().cpu().numpy() if use_generator else None,
                 snapshots={k: to_rgb(v) for k, v in snaps.items()},
             )
-
-
-def _missing_domain(encoder: nn.Module) -> ImageDomain:
-    raise ValueError(
-        f"{type(encoder).__name__} has no input_domain attribute: pass domain= "
-        "('caffe', 'torchvision', 'unit_rgb', 'rgb255' or an icnn.domains.ImageDomain)"
-    )
 
 
 def _pixel_tricks(x: torch.Tensor, grad: torch.Tensor, t: int, opts: GDOptions) -> torch.Tensor:

@@ -1,4 +1,5 @@
 # Config validation (at parse time) and the helpers that turn config into job lists.
+import functools
 import math
 from pathlib import Path
 
@@ -36,6 +37,12 @@ def image_dir(image_set):
 
 def image_labels(image_set):
     demo_ready()
+    return _scanned_labels(image_set)
+
+
+@functools.lru_cache(maxsize=None)
+def _scanned_labels(image_set):
+    """Labels of a set's images, scanned once per parse (the DAG asks for them per condition)."""
     from icnn.pipeline.images import find_images
 
     return sorted(find_images(image_dir(image_set)))

@@ -52,7 +52,7 @@ def image_dir(tmp_path_factory):
 @pytest.fixture
 def tiny_encoder(tiny_net, monkeypatch):
     """The tiny encoder, also registered as 'tiny' so that cards and the CLI can name it."""
-    from icnn.dgn.latent import ENCODERS
+    from icnn.networks.registry import ENCODERS, Encoder
 
-    monkeypatch.setitem(ENCODERS, "tiny", lambda: tiny_net)
+    monkeypatch.setitem(ENCODERS, "tiny", Encoder(lambda weights: tiny_net, (), "tiny test encoder"))
     return tiny_net

