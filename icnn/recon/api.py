@@ -175,8 +175,8 @@ def reconstruct(
     targets : mapping of str to array (B, *feature_shape)
         Target features (true or decoded) per layer; keys are layer names or module paths.
     encoder : nn.Module
-        Any torch CNN; moved to ``device``/``dtype`` and frozen (eval mode, no weight gradients)
-        while reconstructing.
+        Any torch CNN; moved to ``device``/``dtype`` and frozen (eval mode, no weight gradients;
+        channels-last weights on CPUs) while reconstructing.
     method : {'icnn_gd', 'icnn_lbfgs', 'icnn_dgn_gd', 'icnn_dgn_lbfgs'}
         Pixels or generator latent, optimised by momentum gradient descent or L-BFGS-B.
     generator : GeneratorPrior, optional
@@ -230,7 +230,9 @@ def reconstruct(
         generator.module.to(device=device, dtype=dtype)
 
     shifts = np.zeros((batch, 2), dtype=int)  # per-image jitter of the current GD step
-    with frozen(encoder, generator.module if generator else None), \
+    # Channels-last convolutions are 10-15% faster on CPUs (oneDNN); GPUs keep their layout.
+    relayout = device.type == "cpu"
+    with frozen(encoder, channels_last=relayout), frozen(generator.module if generator else None), \
             FeatureExtractor(encoder, tgt.layers, aliases) as extractor:  # fmt: skip
         if use_generator:
             lower, upper = generator.bounds(device, dtype)
@@ -249,7 +251,8 @@ def reconstruct(
             def render(x: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
                 return _roll(x, shifts[index.cpu().numpy()]) if shifts.any() else x
 
-        objective = Objective(extractor, tgt, get_loss(loss), render, micro_batch, autocast_bf16)
+        objective = Objective(extractor, tgt, get_loss(loss), render, micro_batch, autocast_bf16,
+                              relayout)  # fmt: skip
         everyone = torch.arange(batch, device=device)
 
         if isinstance(opts, LBFGSOptions):

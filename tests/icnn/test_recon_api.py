@@ -47,6 +47,26 @@ def test_batch_equals_separate_runs(method, targets, tiny_net, prior):
         assert batch.latents.min() >= 0 and np.all(batch.latents <= np.linspace(1, 3, 6) + 1e-6)
 
 
+def test_channels_last_weights_are_temporary_and_change_no_result(targets, tiny_net):
+    from icnn.features import FeatureExtractor
+    from icnn.recon.losses import get_loss
+    from icnn.recon.objective import Objective, frozen
+
+    tgt = prepare_targets(targets, "inverse_norm", None, None, torch.device("cpu"), torch.float64)
+    tiny_net.double()
+    x = torch.rand(3, 3, 16, 16, dtype=torch.float64)
+    everyone = torch.arange(3)
+    results = []
+    for relayout in (False, True):
+        with frozen(tiny_net, channels_last=relayout), FeatureExtractor(tiny_net, LAYERS) as fx:
+            kernels = [p for p in tiny_net.parameters() if p.dim() == 4]
+            assert all(p.is_contiguous(memory_format=torch.channels_last) for p in kernels) == relayout
+            results.append(Objective(fx, tgt, get_loss("l2"), lambda v, i: v, None, False,
+                                     relayout).value_and_grad(x, everyone))  # fmt: skip
+    assert all(p.is_contiguous() for p in tiny_net.parameters())
+    torch.testing.assert_close(results[1], results[0], rtol=1e-10, atol=1e-10)
+
+
 @pytest.mark.parametrize("method", ["icnn_gd", "icnn_lbfgs"])
 def test_micro_batches_change_nothing_but_speed(method, targets, tiny_net):
     kwargs = dict(image_size=(16, 16), options={"n_iter": 6}, dtype=torch.float64, progress=False)
