@@ -1,7 +1,7 @@
 import numpy as np
 import torch
 
-from decoders.solver import fit_full, fit_selected, predict_chunked
+from decoders.solver import fit_full, fit_selected, gather_submatrices, predict_chunked
 
 
 def test_fit_selected_equals_per_unit_ridge(rng):
@@ -16,6 +16,14 @@ def test_fit_selected_equals_per_unit_ridge(rng):
         wb = np.linalg.solve(xa.T @ xa + 2.0 * np.eye(5), xa.T @ Y[:, u])
         np.testing.assert_allclose(weights[u].numpy(), wb[:4], rtol=1e-10)
         np.testing.assert_allclose(bias[u].item(), wb[4], rtol=1e-10)
+
+
+def test_blocked_gather_equals_fancy_indexing(rng):
+    gram = torch.from_numpy(rng.standard_normal((300, 300)))
+    rows = torch.from_numpy(np.sort(rng.permuted(np.tile(np.arange(300), (4, 1)), axis=1)[:, :150], axis=1))
+    expected = gram.numpy()[rows.numpy()[:, :, None], rows.numpy()[:, None, :]]
+    # 150 rows: two full blocks of 64 and a partial one.
+    np.testing.assert_array_equal(gather_submatrices(gram, rows, block=64).numpy(), expected)
 
 
 def test_fit_full_primal_and_dual_agree(rng):
