@@ -8,18 +8,27 @@ PY := $(VENV)/bin/python
 endif
 CORES ?= 2
 
+# Install stamps: pip runs again only when pyproject.toml changes (or the stamp is removed).
+ENV_DIR := $(if $(VIRTUAL_ENV),$(VIRTUAL_ENV),$(VENV))
+
 .PHONY: install install-test demo test lint bench
 
 $(VENV)/bin/python:
 	@if [ -z "$(VIRTUAL_ENV)" ]; then python3 -m venv $(VENV); fi
 
-install: $(VENV)/bin/python
+$(ENV_DIR)/.installed: pyproject.toml | $(VENV)/bin/python
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e .
+	touch $@
 
-install-test: $(VENV)/bin/python
+$(ENV_DIR)/.installed-test: pyproject.toml | $(VENV)/bin/python
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e ".[test]"
+	touch $@ $(ENV_DIR)/.installed
+
+install: $(ENV_DIR)/.installed
+
+install-test: $(ENV_DIR)/.installed-test
 
 demo: install
 	$(PY) -m snakemake --cores $(CORES)

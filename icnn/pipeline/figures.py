@@ -67,12 +67,14 @@ def identification_bars(summary: str | os.PathLike, output: str | os.PathLike,
     """Bars of identification accuracy per variant, grouped by subject/ROI, with chance (50 %)
     and SEM error bars; reconstructions from true features as a reference group."""
     rows = [r for r in read_tsv(summary) if r["metric"] == metric]
+    several_sets = len({r["layer_set"] for r in rows}) > 1
     groups: dict[str, dict[str, tuple[float, float]]] = defaultdict(dict)
     for r in rows:
         group = "true features" if r["source"] == "true" else f"{r['subject']} {r['roi']}"
-        group += "" if r["layer_set"] == "all" else f" ({r['layer_set']})"
-        groups[f"{group} / {r['image_set']}"][r["variant"]] = (float(r["value"]), float(r["sem"]))
-    variants = sorted({r["variant"] for r in rows})
+        # One bar per variant and layer set, named by both when there are several sets.
+        series = f"{r['variant']} ({r['layer_set']})" if several_sets else r["variant"]
+        groups[f"{group} / {r['image_set']}"][series] = (float(r["value"]), float(r["sem"]))
+    variants = sorted({series for bars in groups.values() for series in bars})
     names = sorted(groups, key=lambda g: (g.startswith("true"), g))
     width = 0.8 / max(1, len(variants))
     fig, ax = plt.subplots(figsize=(max(5.0, 1.2 * len(names) * max(1, len(variants)) * 0.5), 3.5))

@@ -27,6 +27,22 @@ def subject_test_sets(config: Mapping, subject: str) -> list[str]:
     return list(config["subjects"][subject]["test"])
 
 
+def layer_sets(config: Mapping) -> dict[str, dict[str, list[str]]]:
+    """Every reconstruction layer set as ``{name: {"layers": [...], "variants": [...]}}``.
+
+    A layer set is written either as a list of layers (reconstructed with every variant) or
+    as ``{layers: [...], variants: [...]}`` (with those variants only).
+    """
+    rec = config["reconstruction"]
+    out = {}
+    for name, entry in rec["layer_sets"].items():
+        if isinstance(entry, Mapping):
+            out[name] = {"layers": list(entry["layers"]), "variants": list(entry["variants"])}
+        else:
+            out[name] = {"layers": list(entry), "variants": list(rec["variants"])}
+    return out
+
+
 def _demo_out_dir(config: Mapping) -> str | None:
     if not config.get("demo_data"):
         return None
@@ -60,12 +76,26 @@ def check_config(config: Mapping) -> None:
     )
     if enc.get("weights"):
         _must_exist(enc["weights"], "encoder.weights", made_here)
-    for name, layers in rec["layer_sets"].items():
-        unknown = [layer for layer in layers if layer not in enc["layers"]]
+    sets = layer_sets(config)
+    for name, entry in sets.items():
+        unknown = [layer for layer in entry["layers"] if layer not in enc["layers"]]
         if unknown:
             raise ConfigError(f"reconstruction.layer_sets.{name}: layers {unknown} are not in "
                               f"encoder.layers {list(enc['layers'])}; add them there (they are decoded) "
                               "or remove them here")  # fmt: skip
+        stray = [v for v in entry["variants"] if v not in rec["variants"]]
+        if stray:
+            raise ConfigError(f"reconstruction.layer_sets.{name}.variants: {stray} are not in "
+                              f"reconstruction.variants {list(rec['variants'])}; add them there or "
+                              "remove them here")  # fmt: skip
+    unused = [v for v in rec["variants"] if not any(v in e["variants"] for e in sets.values())]
+    if unused:
+        raise ConfigError(f"reconstruction.variants: {unused} are in no layer set; list them under "
+                          "the 'variants' of a layer set, or remove them")  # fmt: skip
+    figures = config.get("figures") or {}
+    for key, names in (("layer_set", sets), ("subject", config["subjects"]), ("roi", config["rois"])):
+        if figures.get(key) and figures[key] not in names:
+            raise ConfigError(f"figures.{key}: {figures[key]!r} is not one of {list(names)}")
     for variant in rec["variants"]:
         if variant not in VARIANTS:
             raise ConfigError(f"reconstruction.variants: unknown {variant!r}; choose from {VARIANTS}")

@@ -37,6 +37,10 @@ def test_default_config_passes(config):
         (lambda c: c["encoder"].update(name="resnet"), "unknown encoder 'resnet'"),
         (lambda c: c["encoder"].update(name="vgg19_caffe"), "needs 'weights'"),
         (lambda c: c["reconstruction"]["layer_sets"].update(low=["conv1_1"]), "layer_sets.low"),
+        (lambda c: c["reconstruction"]["layer_sets"].update(low={"layers": ["conv1_2"], "variants": ["icnn_x"]}),
+         "layer_sets.low.variants: \\['icnn_x'\\] are not in reconstruction.variants"),
+        (lambda c: c["reconstruction"]["layer_sets"].pop("mid"), "\\['icnn_lbfgs'\\] are in no layer set"),
+        (lambda c: c.update(figures={"layer_set": "low"}), "figures.layer_set: 'low' is not one of"),
         (lambda c: c["reconstruction"]["options"].update(icnn_gd={"iterations": 5}), "options.icnn_gd"),
         (lambda c: c["reconstruction"].update(stats_image_set="nope"), "stats_image_set"),
         (lambda c: c["subjects"]["sub-01"]["test"].update(faces="data/demo/x.h5"), "test.faces"),
@@ -50,6 +54,15 @@ def test_bad_entries_are_named(config, change, message):
     change(config)
     with pytest.raises(ConfigError, match=message):
         check_config(config)
+
+
+def test_layer_sets_name_their_layers_and_variants(config):
+    from icnn.pipeline.workflow_config import layer_sets
+
+    config["reconstruction"]["layer_sets"]["deep"] = ["conv5_4"]
+    sets = layer_sets(config)
+    assert sets["mid"] == {"layers": ["conv3_4", "conv4_4"], "variants": ["icnn_lbfgs"]}
+    assert sets["deep"] == {"layers": ["conv5_4"], "variants": config["reconstruction"]["variants"]}
 
 
 def test_download_paths_may_be_missing(config, tmp_path):

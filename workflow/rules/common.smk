@@ -5,7 +5,7 @@ from pathlib import Path
 
 from snakemake.utils import validate
 
-from icnn.pipeline.workflow_config import check_config, subject_test_sets
+from icnn.pipeline.workflow_config import check_config, layer_sets, subject_test_sets
 
 validate(config, schema="../schemas/config.schema.yaml")
 check_config(config)
@@ -13,6 +13,7 @@ check_config(config)
 ENC = config["encoder"]
 REC = config["reconstruction"]
 FIG = config.get("figures") or {}
+LAYER_SETS = layer_sets(config)  # name -> {layers, variants}
 DEMO = config.get("demo_data")
 
 wildcard_constraints:
@@ -81,7 +82,7 @@ def chunks(image_set):
 
 def decode_layers():
     """Layers decoded: the union of the reconstruction layer sets, in encoder order."""
-    used = {layer for layers in REC["layer_sets"].values() for layer in layers}
+    used = {layer for entry in LAYER_SETS.values() for layer in entry["layers"]}
     return [layer for layer in ENC["layers"] if layer in used]
 
 
@@ -114,8 +115,8 @@ def generator_inputs(wildcards):
 
 def score_files():
     files = []
-    for layer_set in REC["layer_sets"]:
-        for variant in REC["variants"]:
+    for layer_set, entry in LAYER_SETS.items():
+        for variant in entry["variants"]:
             if "decoded" in REC["sources"]:
                 files += [f"results/scores/decoded/{s}/{r}/{layer_set}/{variant}/{t}.tsv"
                           for s, r, t in decoded_conditions()]
@@ -138,7 +139,7 @@ def recon_params(wc):
         "chunk": int(wc.chunk),
         "images_per_job": REC["images_per_job"],
         "seed": REC["seed"],
-        "layers": REC["layer_sets"][wc.layer_set],
+        "layers": LAYER_SETS[wc.layer_set]["layers"],
         "options": recon_options(wc.variant),
         "generator": generator_spec() if wc.variant.startswith("icnn_dgn") else None,
         "encoder": ENC["name"],
@@ -160,20 +161,31 @@ def true_chunks(wc):
             for k in chunks(wc.image_set)]
 
 
+def grid_layer_set(variant):
+    """The layer set a variant is shown with: the figure's (default: the first) when it has
+    the variant, else the first that does."""
+    preferred = FIG.get("layer_set") or next(iter(LAYER_SETS))
+    if variant in LAYER_SETS[preferred]["variants"]:
+        return preferred
+    return next(name for name, entry in LAYER_SETS.items() if variant in entry["variants"])
+
+
 def grid_rows(image_set):
     """Row label -> chunk folders: each variant from decoded features of the figure's subject/ROI,
     then each variant from true features (the reference condition)."""
     subject = FIG.get("subject") or next(iter(config["subjects"]))
     roi = FIG.get("roi") or next(iter(config["rois"]))
-    layer_set = FIG.get("layer_set") or next(iter(REC["layer_sets"]))
+    preferred = FIG.get("layer_set") or next(iter(LAYER_SETS))
     rows = {}
     for variant in REC["variants"]:
+        layer_set = grid_layer_set(variant)
+        name = variant if layer_set == preferred else f"{variant} ({layer_set})"
         if "decoded" in REC["sources"] and image_set in subject_test_sets(config, subject):
-            rows[f"{variant}\n{subject} {roi}"] = [
+            rows[f"{name}\n{subject} {roi}"] = [
                 f"results/reconstruction/decoded/{subject}/{roi}/{layer_set}/{variant}/{image_set}/chunk-{k}"
                 for k in chunks(image_set)]
         if "true" in REC["sources"]:
-            rows[f"{variant}\ntrue features"] = [
+            rows[f"{name}\ntrue features"] = [
                 f"results/reconstruction/true/{layer_set}/{variant}/{image_set}/chunk-{k}"
                 for k in chunks(image_set)]
     return rows

@@ -12,6 +12,8 @@ rule train_decoder:
         "logs/train_decoder/{subject}/{roi}/{layer}.log",
     conda:
         "../envs/icnn.yaml"
+    # the decoded-feature chain is the critical path: start it before reconstructions
+    priority: 10
     threads: 2
     resources:
         mem_mb=8000,
@@ -35,6 +37,8 @@ rule decode:
         "logs/decode/{subject}/{roi}/{image_set}.log",
     conda:
         "../envs/icnn.yaml"
+    # the decoded-feature chain is the critical path: start it before reconstructions
+    priority: 10
     threads: 1
     resources:
         mem_mb=4000,

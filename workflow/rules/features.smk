@@ -10,6 +10,8 @@ rule true_features:
         "logs/true_features/{image_set}.log",
     conda:
         "../envs/icnn.yaml"
+    # the decoded-feature chain is the critical path: start it before reconstructions
+    priority: 10
     threads: 2
     resources:
         mem_mb=8000,
@@ -33,6 +35,8 @@ rule feature_stats:
         "logs/feature_stats/{image_set}.log",
     conda:
         "../envs/icnn.yaml"
+    # the decoded-feature chain is the critical path: start it before reconstructions
+    priority: 10
     threads: 1
     resources:
         mem_mb=8000,

@@ -13,6 +13,8 @@ if (config.get("generator") or {}).get("train"):
             "logs/train_generator.log",
         conda:
             "../envs/icnn.yaml"
+        # needed by half of the reconstructions: before them, after the decoder chain
+        priority: 5
         threads: 2
         resources:
             mem_mb=8000,
