@@ -34,6 +34,7 @@ def _write_group(
     layer_to_array: Mapping[str, np.ndarray],
     labels: Sequence[str],
     attrs: Mapping | None,
+    train_mean: Mapping[str, np.ndarray] | None = None,
 ) -> None:
     labels = [str(label) for label in labels]
     if len(set(labels)) != len(labels):
@@ -51,6 +52,11 @@ def _write_group(
         per_image = max(1, array[:1].nbytes)
         rows = int(min(max(1, _CHUNK_BYTES // per_image), max(1, array.shape[0])))
         features.create_dataset(layer, data=array, chunks=(rows,) + array.shape[1:])
+    for layer, mean in (train_mean or {}).items():
+        mean = np.asarray(mean)
+        if layer not in layer_to_array or mean.shape != np.shape(layer_to_array[layer])[1:]:
+            raise ValueError(f"training mean of layer {layer!r} does not match its features")
+        group.require_group("train_mean").create_dataset(layer, data=mean)
     for key, value in (attrs or {}).items():
         group.attrs[key] = value
 
@@ -60,6 +66,7 @@ def write_features(
     layer_to_array: Mapping[str, np.ndarray],
     labels: Sequence[str],
     attrs: Mapping | None = None,
+    train_mean: Mapping[str, np.ndarray] | None = None,
 ) -> None:
     """Write true features of several layers to one HDF5 file (atomically).
 
@@ -73,9 +80,12 @@ def write_features(
         Image label of each row.
     attrs : mapping, optional
         File attributes (network name, image size, ...).
+    train_mean : mapping, optional
+        For decoded features: layer -> the decoder's training mean of each unit (shape of
+        one row), stored under ``train_mean/`` for the 'center_train' rescaling.
     """
     with atomic_h5(path) as h5:
-        _write_group(h5, layer_to_array, labels, attrs)
+        _write_group(h5, layer_to_array, labels, attrs, train_mean)
 
 
 def write_decoded_features(
@@ -170,6 +180,17 @@ class FeatureStore:
         # h5py reads increasing unique indices; read those, then expand and reorder.
         unique, inverse = np.unique(index, return_inverse=True)
         return dataset[unique.tolist()][inverse] if unique.size else dataset[:0]
+
+    def train_mean(self, layer: str) -> np.ndarray:
+        """The decoder's training mean of each unit of `layer` (decoded-feature stores)."""
+        means = self._group.get("train_mean")
+        if means is None or layer not in means:
+            raise KeyError(
+                f"no decoder training mean of layer {layer!r} in {self.path}:{self._group.name}; "
+                "decode again with decoders.pipeline.decode_features, which stores them (in the "
+                "workflow: snakemake -R decode), or rescale with 'paper' or 'center_decoded'"
+            )
+        return means[layer][()]
 
     def _dataset(self, layer: str) -> h5py.Dataset:
         features = self._group["features"]

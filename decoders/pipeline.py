@@ -111,22 +111,25 @@ def decode_features(
     """Decode every layer from test samples averaged per image; store them in image order.
 
     The rows follow the images of the ``reference`` feature store (the true features of the
-    image set); every one of them must have been shown in the session.
+    image set); every one of them must have been shown in the session. Each decoder's training
+    mean of the units is stored with the features (for the 'center_train' rescaling).
     """
     torch.set_num_threads(threads)
     X, labels = load_session(fmri, roi, label_key)
     with FeatureStore(reference) as store:
         image_labels = store.labels
-    decoded = {}
+    decoded, train_mean = {}, {}
     for layer, path in models.items():
         model = FastL2Decoder.load(path, device=device)
+        train_mean[layer] = model.y_mean_
         Y, order = model.predict_average(X, labels)
         position = {label: i for i, label in enumerate(order)}
         missing = [label for label in image_labels if label not in position]
         if missing:
             raise KeyError(f"images {missing[:5]} were never shown in {fmri}")
         decoded[layer] = Y[[position[label] for label in image_labels]]
-    write_features(output, decoded, list(image_labels), attrs={"roi": roi, "fmri": os.fspath(fmri)})
+    write_features(output, decoded, list(image_labels), attrs={"roi": roi, "fmri": os.fspath(fmri)},
+                   train_mean=train_mean)  # fmt: skip
 
 
 def score_decoding(

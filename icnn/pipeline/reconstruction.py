@@ -65,9 +65,10 @@ def reconstruct_chunk(
             raise ValueError(f"chunk {chunk} of {images_per_job} images is past the {len(store.labels)} "
                              f"images of {targets}")  # fmt: skip
         features = {layer: store.get(layer, labels) for layer in layers}
+        train_mean = {layer: store.train_mean(layer) for layer in layers} if rescale == "center_train" else None
     seeds = [seed + start + i for i in range(len(labels))]
     if rescale != "none":
-        features = rescale_decoded(features, load_feature_stats(stats, layers), rescale)
+        features = rescale_decoded(features, load_feature_stats(stats, layers), rescale, train_mean)
     model = build_encoder(encoder, weights)
     prior = generator_prior(generator, device) if variant.startswith("icnn_dgn") else None
     result = reconstruct(features, model, variant, generator=prior, image_size=(image_size, image_size),

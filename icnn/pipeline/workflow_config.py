@@ -105,9 +105,6 @@ def check_config(config: Mapping) -> None:
             raise ConfigError(f"reconstruction.options.{variant}: {error}") from error
     if rec["rescale"] not in METHODS:
         raise ConfigError(f"reconstruction.rescale: {rec['rescale']!r} is not one of {METHODS}")
-    if rec["rescale"] == "center_train":
-        raise ConfigError("reconstruction.rescale: 'center_train' is not available in the workflow yet; "
-                          "use 'paper' or 'center_decoded'")  # fmt: skip
     sets = config["image_sets"]
     if rec["stats_image_set"] not in sets:
         raise ConfigError(f"reconstruction.stats_image_set: {rec['stats_image_set']!r} is not an image set "

@@ -36,6 +36,19 @@ def test_write_and_read_layers_and_subsets(tmp_path, layers):
         assert h5["features/conv1"].chunks[0] < 4 or h5["features/conv1"].chunks[0] == 4
 
 
+def test_decoders_training_means_travel_with_decoded_features(tmp_path, layers):
+    path = tmp_path / "decoded.h5"
+    means = {"conv1": np.full((3, 5, 5), 0.5, np.float32)}
+    write_features(path, layers, LABELS, train_mean=means)
+    with FeatureStore(path) as store:
+        np.testing.assert_array_equal(store.train_mean("conv1"), means["conv1"])
+        with pytest.raises(KeyError, match="no decoder training mean of layer 'fc6'.*'center_decoded'"):
+            store.train_mean("fc6")
+    with pytest.raises(ValueError, match="training mean of layer 'fc6' does not match"):
+        write_features(tmp_path / "bad.h5", layers, LABELS, train_mean={"fc6": np.zeros(15)})
+    assert not (tmp_path / "bad.h5").exists()
+
+
 def test_chunks_are_a_few_images(tmp_path, rng):
     path = tmp_path / "big.h5"
     write_features(

@@ -55,7 +55,7 @@ def tiny_config() -> dict:
         "generator": {"train": "config/dgn.yaml", "image_set": "training"},
         "reconstruction": {
             "variants": VARIANTS, "sources": ["decoded", "true"], "layer_sets": {"all": LAYERS},
-            "images_per_job": 5, "rescale": "paper", "stats_image_set": "training", "seed": 0,
+            "images_per_job": 5, "rescale": "center_train", "stats_image_set": "training", "seed": 0,
             "device": "cpu", "options": {v: {"n_iter": 5} for v in VARIANTS},
         },
         "evaluation": {"metrics": METRICS},
