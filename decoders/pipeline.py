@@ -16,7 +16,8 @@ from decoders.bdata import BData
 from decoders.feature_store import FeatureStore, write_features
 from decoders.labels import stimulus_labels
 from decoders.metrics import pairwise_identification, pattern_correlation, profile_correlation
-from decoders.regression import FastL2Decoder
+from decoders.regression import FastL2Decoder, read_unit_stats
+from decoders.stats import mean_sem
 from icnn.pipeline.tables import write_tsv
 
 
@@ -149,15 +150,13 @@ def score_decoding(
         for layer, model_path in models.items():
             pred = dec.get(layer)
             target = tru.get(layer, dec.labels)
-            model = FastL2Decoder.load(model_path)
+            y_mean, y_std = read_unit_stats(model_path)
             scores = {
                 "profile_correlation": profile_correlation(pred, target),
-                "pattern_correlation": pattern_correlation(pred, target, model.y_mean_, model.y_std_),
+                "pattern_correlation": pattern_correlation(pred, target, y_mean, y_std),
                 "identification_correlation": pairwise_identification(pred, target, "correlation"),
             }
             for metric, values in scores.items():
-                values = values[np.isfinite(values)]
-                sem = values.std(ddof=1) / np.sqrt(len(values)) if len(values) > 1 else np.nan
-                rows.append([*keys.values(), layer, metric, f"{values.mean():.6g}", f"{sem:.6g}",
-                             str(len(values))])  # fmt: skip
+                mean, sem, n = mean_sem(values)
+                rows.append([*keys.values(), layer, metric, f"{mean:.6g}", f"{sem:.6g}", str(n)])
     write_tsv(output, [*keys, "layer", "metric", "mean", "sem", "n"], rows)

@@ -261,9 +261,7 @@ class FastL2Decoder(BaseEstimator):
         -------
         FastL2Decoder
         """
-        with h5py.File(path, "r") as h5:
-            if h5.attrs.get("format") != _FORMAT:
-                raise ValueError(f"{path} is not a FastL2Decoder file (format {_FORMAT!r})")
+        with _open_model(path) as h5:
             model = cls(**json.loads(h5.attrs["params"]))
             model.unit_shape_ = tuple(int(d) for d in h5.attrs["unit_shape"])
             for name in ("x_mean_", "x_std_", "y_mean_", "y_std_", "bias_", "weights_"):
@@ -273,3 +271,28 @@ class FastL2Decoder(BaseEstimator):
         if device is not None:
             model.device = device
         return model
+
+
+def _open_model(path: str | os.PathLike) -> h5py.File:
+    """Open a file written by :meth:`FastL2Decoder.save`, refusing any other file."""
+    h5 = h5py.File(path, "r")
+    if h5.attrs.get("format") != _FORMAT:
+        h5.close()
+        raise ValueError(f"{path} is not a FastL2Decoder file (format {_FORMAT!r})")
+    return h5
+
+
+def read_unit_stats(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
+    """Training mean and SD of the units of a saved decoder, without reading its weights.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Model file written by :meth:`FastL2Decoder.save`.
+
+    Returns
+    -------
+    y_mean, y_std : numpy.ndarray, each of the decoder's unit shape
+    """
+    with _open_model(path) as h5:
+        return h5["y_mean_"][()], h5["y_std_"][()]

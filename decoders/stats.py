@@ -1,4 +1,4 @@
-"""Training statistics and per-label averaging of samples."""
+"""Training statistics, per-label averaging of samples, and summaries of scores."""
 
 from __future__ import annotations
 
@@ -67,3 +67,11 @@ def average_by_label(x: np.ndarray, labels: Sequence) -> tuple[np.ndarray, list]
     sums = np.add.reduceat(work[order], starts, axis=0)
     counts = np.bincount(group).reshape((-1,) + (1,) * (x.ndim - 1))
     return sums / counts, list(first)
+
+
+def mean_sem(values: np.ndarray) -> tuple[float, float, int]:
+    """Mean, standard error (ddof 1; NaN for fewer than 2) and count of the finite values."""
+    values = np.asarray(values, dtype=float)
+    values = values[np.isfinite(values)]
+    sem = values.std(ddof=1) / np.sqrt(len(values)) if len(values) > 1 else float("nan")
+    return float(values.mean()), float(sem), len(values)

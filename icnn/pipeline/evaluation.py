@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from decoders.stats import mean_sem
 from icnn.display import to_display
 from icnn.metrics import score_reconstructions
 from icnn.pipeline.images import find_images, load_images
@@ -58,8 +59,6 @@ def score_condition(
                for metric, values in scores.items() for i, label in enumerate(labels)])  # fmt: skip
     rows = []
     for metric, values in scores.items():
-        values = np.asarray(values, dtype=float)
-        values = values[np.isfinite(values)]
-        sem = values.std(ddof=1) / np.sqrt(len(values)) if len(values) > 1 else float("nan")
-        rows.append([*keys.values(), metric, f"{values.mean():.6g}", f"{sem:.6g}", len(values)])
+        mean, sem, n = mean_sem(values)
+        rows.append([*keys.values(), metric, f"{mean:.6g}", f"{sem:.6g}", n])
     write_tsv(summary, [*keys, "metric", "value", "sem", "n"], rows)

@@ -14,6 +14,7 @@ ENC = config["encoder"]
 REC = config["reconstruction"]
 FIG = config.get("figures") or {}
 LAYER_SETS = layer_sets(config)  # name -> {layers, variants}
+FIGURE_LAYER_SET = FIG.get("layer_set") or next(iter(LAYER_SETS))
 DEMO = config.get("demo_data")
 
 wildcard_constraints:
@@ -164,9 +165,8 @@ def true_chunks(wc):
 def grid_layer_set(variant):
     """The layer set a variant is shown with: the figure's (default: the first) when it has
     the variant, else the first that does."""
-    preferred = FIG.get("layer_set") or next(iter(LAYER_SETS))
-    if variant in LAYER_SETS[preferred]["variants"]:
-        return preferred
+    if variant in LAYER_SETS[FIGURE_LAYER_SET]["variants"]:
+        return FIGURE_LAYER_SET
     return next(name for name, entry in LAYER_SETS.items() if variant in entry["variants"])
 
 
@@ -175,11 +175,10 @@ def grid_rows(image_set):
     then each variant from true features (the reference condition)."""
     subject = FIG.get("subject") or next(iter(config["subjects"]))
     roi = FIG.get("roi") or next(iter(config["rois"]))
-    preferred = FIG.get("layer_set") or next(iter(LAYER_SETS))
     rows = {}
     for variant in REC["variants"]:
         layer_set = grid_layer_set(variant)
-        name = variant if layer_set == preferred else f"{variant} ({layer_set})"
+        name = variant if layer_set == FIGURE_LAYER_SET else f"{variant} ({layer_set})"
         if "decoded" in REC["sources"] and image_set in subject_test_sets(config, subject):
             rows[f"{name}\n{subject} {roi}"] = [
                 f"results/reconstruction/decoded/{subject}/{roi}/{layer_set}/{variant}/{image_set}/chunk-{k}"
