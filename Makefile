@@ -42,3 +42,4 @@ bench: install-test
 	$(PY) benchmarks/bench_icnn.py
 	$(PY) benchmarks/bench_decoder.py
 	$(PY) benchmarks/dgn_check.py
+	$(PY) benchmarks/bench_demo.py
