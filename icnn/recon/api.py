@@ -89,7 +89,8 @@ def variant_options(method: str, options: Options | None = None) -> GDOptions | 
     return dataclasses.replace(base, **values)
 
 
-def _seeds(seed: int | Sequence[int], batch: int) -> list[int]:
+def seeds_for(seed: int | Sequence[int], batch: int) -> list[int]:
+    """Seeds of ``batch`` images: ``seed + b`` for an int seed, else the given sequence."""
     if isinstance(seed, int | np.integer):
         return [int(seed) + b for b in range(batch)]
     seeds = [int(s) for s in seed]
@@ -98,7 +99,7 @@ def _seeds(seed: int | Sequence[int], batch: int) -> list[int]:
     return seeds
 
 
-def _initial_images(init: str | np.ndarray, batch: int, size: tuple[int, int],
+def initial_images(init: str | np.ndarray, batch: int, size: tuple[int, int],
                     domain: ImageDomain, rngs: list[np.random.Generator]) -> torch.Tensor:  # fmt: skip
     """Initial RGB images (B, 3, H, W) in 0..255: 'random' (uniform integers, the reference),
     'mean' (the domain's mean pixel) or given images (B or 1, H, W, 3)."""
@@ -116,7 +117,7 @@ def _initial_images(init: str | np.ndarray, batch: int, size: tuple[int, int],
     return torch.as_tensor(np.array(rgb)).permute(0, 3, 1, 2)
 
 
-def _initial_latents(init: str | np.ndarray, batch: int, shape: tuple[int, ...],
+def initial_latents(init: str | np.ndarray, batch: int, shape: tuple[int, ...],
                      lower: torch.Tensor, upper: torch.Tensor,
                      rngs: list[np.random.Generator]) -> torch.Tensor:  # fmt: skip
     """Initial latents (B, ...): 'zeros' (the paper), 'normal' (N(0, 1)), 'uniform' (in the
@@ -139,9 +140,9 @@ def _initial_latents(init: str | np.ndarray, batch: int, shape: tuple[int, ...],
     return torch.minimum(torch.maximum(z, lower), upper)
 
 
-def _roll(images: torch.Tensor, shifts: np.ndarray) -> torch.Tensor:
-    """Roll each image (B, C, H, W) by its own (dy, dx)."""
-    return torch.stack([torch.roll(img, (int(dy), int(dx)), dims=(1, 2))
+def roll_images(images: torch.Tensor, shifts: np.ndarray) -> torch.Tensor:
+    """Roll each image (B, ..., H, W) by its own (dy, dx) (frames of a clip all alike)."""
+    return torch.stack([torch.roll(img, (int(dy), int(dx)), dims=(-2, -1))
                         for img, (dy, dx) in zip(images, shifts, strict=True)])  # fmt: skip
 
 
@@ -224,7 +225,7 @@ def reconstruct(
     device = torch.device(device)
     tgt = prepare_targets(targets, layer_weights, masks, channels, device, dtype)
     batch, size = tgt.batch_size, (int(image_size[0]), int(image_size[1]))
-    rngs = [np.random.default_rng(s) for s in _seeds(seed, batch)]
+    rngs = [np.random.default_rng(s) for s in seeds_for(seed, batch)]
     encoder.to(device=device, dtype=dtype)
     if generator is not None:
         generator.module.to(device=device, dtype=dtype)
@@ -236,20 +237,20 @@ def reconstruct(
             FeatureExtractor(encoder, tgt.layers, aliases) as extractor:  # fmt: skip
         if use_generator:
             lower, upper = generator.bounds(device, dtype)
-            start = _initial_latents("zeros" if init is None else init, batch,
+            start = initial_latents("zeros" if init is None else init, batch,
                                      generator.latent_shape, lower, upper, rngs)  # fmt: skip
 
             def render(z: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
                 return generator.render(z, size, domain)
         else:
-            rgb = _initial_images("random" if init is None else init, batch, size, domain, rngs)
+            rgb = initial_images("random" if init is None else init, batch, size, domain, rngs)
             start = domain.to_network(rgb.to(device=device, dtype=dtype))
             lo, hi = domain.pixel_bounds()
             lower = torch.tensor(lo, device=device, dtype=dtype).view(3, 1, 1)
             upper = torch.tensor(hi, device=device, dtype=dtype).view(3, 1, 1)
 
             def render(x: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
-                return _roll(x, shifts[index.cpu().numpy()]) if shifts.any() else x
+                return roll_images(x, shifts[index.cpu().numpy()]) if shifts.any() else x
 
         objective = Objective(extractor, tgt, get_loss(loss), render, micro_batch, autocast_bf16,
                               relayout)  # fmt: skip
@@ -269,7 +270,7 @@ def reconstruct(
                 v = (1.0 - scheduled(opts.decay, t, opts.n_iter)) * v
                 if use_generator:
                     return torch.minimum(torch.maximum(v, lower), upper)
-                return _pixel_tricks(v, grad, t, opts)
+                return pixel_tricks(v, grad, t, opts)
 
             var, history, snaps = run_gd(value_and_grad, start, opts, after_step,
                                          snapshot_every, progress)  # fmt: skip
@@ -288,7 +289,7 @@ def reconstruct(
             )
 
 
-def _pixel_tricks(x: torch.Tensor, grad: torch.Tensor, t: int, opts: GDOptions) -> torch.Tensor:
+def pixel_tricks(x: torch.Tensor, grad: torch.Tensor, t: int, opts: GDOptions) -> torch.Tensor:
     """Blur and the optional clipping tricks of pixel gradient descent, after the decay."""
     n = opts.n_iter
     if opts.blur_sigma is not None:

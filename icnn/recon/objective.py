@@ -74,16 +74,27 @@ class Objective:
         The images do not interact (eval-mode networks), so the gradient of a summed loss holds
         each image's own gradient.
         """
-        step = self.micro_batch or len(index)
-        losses, grads = [], []
-        for part in torch.split(torch.arange(len(index), device=var.device), step):
-            sub = var[part].detach().requires_grad_(True)
-            with torch.enable_grad():
-                loss = self.loss_of(sub, index[part])
-                (grad,) = torch.autograd.grad(loss.sum(), sub)
-            losses.append(loss.detach())
-            grads.append(grad)
-        return torch.cat(losses), torch.cat(grads)
+        return batched_value_and_grad(self.loss_of, var, index, self.micro_batch)
+
+
+def batched_value_and_grad(loss_of: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+                           var: torch.Tensor, index: torch.Tensor,
+                           micro_batch: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:  # fmt: skip
+    """Per-item losses ``loss_of(var, index)`` (len(index),) and their gradients with respect
+    to ``var``, ``micro_batch`` items per forward/backward pass (all by default).
+
+    The items must not interact, so that the gradient of the summed loss holds each item's own.
+    """
+    step = micro_batch or len(index)
+    losses, grads = [], []
+    for part in torch.split(torch.arange(len(index), device=var.device), step):
+        sub = var[part].detach().requires_grad_(True)
+        with torch.enable_grad():
+            loss = loss_of(sub, index[part])
+            (grad,) = torch.autograd.grad(loss.sum(), sub)
+        losses.append(loss.detach())
+        grads.append(grad)
+    return torch.cat(losses), torch.cat(grads)
 
 
 @contextmanager
