@@ -18,7 +18,7 @@ and L-BFGS-B state, so a batch gives the clips of separate runs.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -217,7 +217,7 @@ def reconstruct_clips(
     temporal: TemporalPrior = EXACT,
     init: str | np.ndarray | None = None,
     options: Options | None = None,
-    seed: int = 0,
+    seed: int | Sequence[int] = 0,
     device: str | torch.device = "cpu",
     dtype: torch.dtype = torch.float32,
     micro_batch: int | None = None,
@@ -259,8 +259,9 @@ def reconstruct_clips(
     options : GDOptions, LBFGSOptions or mapping, optional
         Overrides of the variant's published defaults; ``n_iter`` counts per frame in the
         sequential scheme (each frame gets n_iter iterations).
-    seed : int
-        Base seed (see the module docstring for each scheme's seeds).
+    seed : int or sequence of int
+        Base seed (see the module docstring for each scheme's seeds), or one seed per unit
+        (per frame, b * T + t, in the exact scheme; per clip otherwise).
     device, dtype, autocast_bf16
         As in :func:`icnn.reconstruct`.
     micro_batch : int, optional
