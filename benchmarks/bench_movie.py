@@ -150,7 +150,7 @@ def main(argv: list[str] | None = None) -> None:
     rows = np.stack([test, *(r.display() for r in (rec_2d, rec_3d, rec_dec))], 1)  # (N, 4, T, S, S, 3)
     side_by_side = np.concatenate(list(rows.transpose(1, 0, 2, 3, 4, 5)), axis=3)  # (N, T, S, 4S, 3)
     tall = np.concatenate(list(side_by_side), axis=1)  # (T, N * S, 4S, 3)
-    write_clip(tall, args.out / "movie_bench.gif", fps=3)
+    write_clip(tall.repeat(2, axis=1).repeat(2, axis=2), args.out / "movie_bench.gif", fps=3)  # 2x, nearest
     contact_sheet(rows.reshape(-1, *rows.shape[2:]), args.out / "movie_bench.png")
     motion_ok = int(np.all(scores["decoded"][2] > 0))
     print(f"movie_bench frame_pixcorr_true_2d={scores['true_2d'][0]:.3f} "
