@@ -11,7 +11,7 @@ from PIL import Image
 
 from decoders.feature_store import FeatureStore
 from icnn.networks.registry import build_encoder
-from icnn.recon import GeneratorPrior, reconstruct, rescale_decoded
+from icnn.recon import GeneratorPrior, needs_generator, reconstruct, rescale_decoded
 from pipeline.stages.true_features import load_feature_stats
 
 
@@ -70,7 +70,7 @@ def reconstruct_chunk(
     if rescale != "none":
         features = rescale_decoded(features, load_feature_stats(stats, layers), rescale, train_mean)
     model = build_encoder(encoder, weights)
-    prior = generator_prior(generator, device) if variant.startswith("icnn_dgn") else None
+    prior = generator_prior(generator, device) if needs_generator(variant) else None
     result = reconstruct(features, model, variant, generator=prior, image_size=(image_size, image_size),
                          options=options, seed=seeds, device=device, micro_batch=micro_batch,
                          autocast_bf16=autocast_bf16)  # fmt: skip

@@ -5,6 +5,7 @@ from pathlib import Path
 
 from snakemake.utils import validate
 
+from icnn.recon.variants import VARIANTS, needs_generator
 from pipeline.config import check_config, layer_sets, subject_test_sets
 
 validate(config, schema="../schemas/config.schema.yaml")
@@ -22,7 +23,7 @@ wildcard_constraints:
     roi="[^/]+",
     layer="[^/]+",
     image_set="[^/]+",
-    variant="icnn_[a-z_]+",
+    variant="|".join(VARIANTS),  # the names of the variant registry
     layer_set="[^/]+",
     chunk="[0-9]+",
 
@@ -108,7 +109,7 @@ def generator_spec():
 
 
 def generator_inputs(wildcards):
-    if not wildcards.variant.startswith("icnn_dgn"):
+    if not needs_generator(wildcards.variant):
         return []
     spec = generator_spec()
     return [spec["card"]] if "card" in spec else [spec["bdpy_relu7"]]
@@ -142,7 +143,7 @@ def recon_params(wc):
         "seed": REC["seed"],
         "layers": LAYER_SETS[wc.layer_set]["layers"],
         "options": recon_options(wc.variant),
-        "generator": generator_spec() if wc.variant.startswith("icnn_dgn") else None,
+        "generator": generator_spec() if needs_generator(wc.variant) else None,
         "encoder": ENC["name"],
         "weights": ENC.get("weights"),
         "image_size": ENC["image_size"],

@@ -1,0 +1,52 @@
+"""The workflow names the variants of the registry (icnn.recon.variants), and only those."""
+
+from __future__ import annotations
+
+import copy
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+from snakemake.exceptions import WorkflowError
+from snakemake.utils import validate
+
+from icnn.recon import REGISTRY, VARIANTS, needs_generator
+
+ROOT = Path(__file__).resolve().parents[2]
+SCHEMA = ROOT / "workflow" / "schemas" / "config.schema.yaml"
+
+
+def test_schema_lists_exactly_the_registry():
+    schema = yaml.safe_load(SCHEMA.read_text())
+    assert schema["$defs"]["variant"]["enum"] == list(VARIANTS)
+    # Every place that names variants refers to that one list.
+    text = SCHEMA.read_text()
+    assert len(re.findall(r"icnn_[a-z_]+", text)) == len(VARIANTS)
+    assert text.count('$ref: "#/$defs/variant"') == 3
+
+
+def test_workflow_code_asks_the_registry():
+    rules = "\n".join(p.read_text() for p in (ROOT / "workflow" / "rules").glob("*.smk"))
+    code = "\n".join(p.read_text() for p in (ROOT / "pipeline").rglob("*.py"))
+    for text in (rules, code):
+        assert 'startswith("icnn' not in text and "icnn_[a-z" not in text
+    assert [v for v in VARIANTS if needs_generator(v)] == ["icnn_dgn_gd", "icnn_dgn_lbfgs"]
+    assert all(REGISTRY[v].parameterisation == "generator_latent" for v in VARIANTS if needs_generator(v))
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda c: c["reconstruction"]["variants"].append("icnn_adam"),
+        lambda c: c["reconstruction"]["options"].update(icnn_adam={"n_iter": 3}),
+        lambda c: c["reconstruction"]["layer_sets"].update(x={"layers": ["conv3_4"], "variants": ["icnn_adam"]}),
+        lambda c: c["reconstruction"]["options"].update(icnn_gd=3),
+    ],
+)
+def test_schema_refuses_other_names(change):
+    config = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+    validate(copy.deepcopy(config), str(SCHEMA))
+    change(config)
+    with pytest.raises(WorkflowError, match="validating config"):
+        validate(config, str(SCHEMA))
