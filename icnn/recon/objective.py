@@ -81,7 +81,11 @@ class Objective:
         ``var`` and the targets differ in shape, naming the layer and both shapes."""
         with torch.no_grad():
             image = self.render(var[:1], torch.zeros(1, dtype=torch.long, device=var.device))
-            acts = self.extractor(image)
+            try:
+                acts = self.extractor(image)
+            except RuntimeError as error:  # e.g. an fc layer sized for other images
+                raise ValueError(f"the encoder does not run on {tuple(image.shape[-2:])} images "
+                                 f"({error}); check image_size") from error  # fmt: skip
         for layer in self.targets.layers:
             expected, given = tuple(acts[layer].shape[1:]), tuple(self.targets.features[layer].shape[1:])
             if expected != given:
