@@ -27,28 +27,22 @@ from icnn.features import FeatureExtractor
 from icnn.recon.checks import check_int
 from icnn.recon.losses import LossFn, get_loss
 from icnn.recon.objective import Objective, Renderer, frozen
-from icnn.recon.optimisers import LBFGSB, GradientDescent, Optimiser
-from icnn.recon.parameterisations import (  # noqa: F401  (public helpers of the clip engine)
-    GeneratorLatent,
+from icnn.recon.parameterisations import (
     Init,
     Parameterisation,
-    Pixels,
     initial_images,
     initial_latents,
     seeds_for,
 )
 from icnn.recon.prior import GeneratorPrior
 from icnn.recon.targets import LayerWeights, prepare_targets
-from icnn.recon.transforms import Decay, Jitter, pixel_tricks, roll_images  # noqa: F401
-from icnn.recon.variants import (  # noqa: F401  (the historical home of these names)
-    DEFAULT_OPTIONS,
-    GD,
-    VARIANTS,
-    Options,
-    Variant,
-    get_variant,
-    variant_options,
-)
+from icnn.recon.transforms import Jitter, pixel_tricks, roll_images
+from icnn.recon.variants import DEFAULT_OPTIONS, VARIANTS, Options, get_variant, variant_options
+
+# With reconstruct, the names other code imports from here (their home before the split into parts).
+__all__ = ["reconstruct", "ReconResult", "renderer", "DEFAULT_OPTIONS", "VARIANTS", "Options",
+           "variant_options", "seeds_for", "initial_images", "initial_latents", "pixel_tricks",
+           "roll_images"]  # fmt: skip
 
 
 @dataclass
@@ -75,29 +69,6 @@ class ReconResult:
     def display(self, clip_percent: float = 2.0) -> np.ndarray:
         """Displayed images (uint8): tails clipped, min-max scaled (see :func:`icnn.display.to_display`)."""
         return to_display(self.images, clip_percent)
-
-
-def parameterisation_of(variant: Variant, size: tuple[int, int], domain: ImageDomain,
-                        generator: GeneratorPrior | None) -> Parameterisation:  # fmt: skip
-    """The variant's parameterisation: pixels of ``size``, or ``generator``'s latent."""
-    if not variant.needs_generator:
-        return Pixels(size, domain)
-    if generator is None:
-        raise ValueError(f"{variant.name} needs a generator: pass generator=GeneratorPrior(...)")
-    return GeneratorLatent(generator, size, domain)
-
-
-def optimiser_of(variant: Variant, options: Options | None, param: Parameterisation,
-                 rngs: list[np.random.Generator], device: torch.device,
-                 dtype: torch.dtype) -> Optimiser:  # fmt: skip
-    """The variant's optimiser with its settings (defaults updated by ``options``) and, for
-    gradient descent, its transforms: jitter, then after each step decay and the
-    parameterisation's own steps."""
-    opts = variant_options(variant.name, options)
-    if variant.optimiser != GD:
-        return LBFGSB(opts, *param.bounds(device, dtype))
-    steps = [Decay(opts.decay, opts.n_iter), *param.gd_steps(opts, device, dtype)]
-    return GradientDescent(opts, steps, Jitter(opts.jitter, rngs) if opts.jitter else None)
 
 
 def renderer(param: Parameterisation, jitter: Jitter | None) -> Renderer:
@@ -197,13 +168,17 @@ def reconstruct(
     ReconResult
     """
     variant = get_variant(method)
+    opts = variant_options(method, options)
+    if variant.needs_generator and generator is None:
+        raise ValueError(f"{method} needs a generator: pass generator=GeneratorPrior(...)")
     size = _check_request(image_size, snapshot_every, dtype)
     domain = get_domain(domain) if domain is not None else model_domain(encoder)
     device = torch.device(device)
-    param = parameterisation_of(variant, size, domain, generator)
     tgt = prepare_targets(targets, layer_weights, masks, channels, device, dtype)
     rngs = [np.random.default_rng(s) for s in seeds_for(seed, tgt.batch_size)]
-    optimiser = optimiser_of(variant, options, param, rngs, device, dtype)
+    # The variant's parts, as the registry says (see icnn.recon.variants).
+    param = variant.parameterisation.build(size, domain, generator)
+    optimiser = variant.optimiser.build(opts, param, rngs, device, dtype)
     for module in (encoder, *param.modules):
         module.to(device=device, dtype=dtype)
 

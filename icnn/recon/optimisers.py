@@ -14,7 +14,8 @@ import torch
 from icnn.recon.gd import GDOptions, run_gd
 from icnn.recon.lbfgs import LBFGSOptions, run_lbfgs
 from icnn.recon.objective import Objective
-from icnn.recon.transforms import Jitter, StepTransform, apply
+from icnn.recon.parameterisations import Parameterisation
+from icnn.recon.transforms import Decay, Jitter, StepTransform, apply
 
 RunResult = tuple[torch.Tensor, np.ndarray, dict[int, torch.Tensor]]
 
@@ -31,11 +32,21 @@ class GradientDescent:
         Redrawn before each iteration; the objective's renderer must apply it (see ``render``).
     """
 
+    options_type = GDOptions
+
     def __init__(self, options: GDOptions, steps: Sequence[StepTransform] = (),
                  jitter: Jitter | None = None) -> None:  # fmt: skip
         self.options = options
         self.steps = list(steps)
         self.jitter = jitter
+
+    @classmethod
+    def build(cls, options: GDOptions, param: Parameterisation, rngs: list[np.random.Generator],
+              device: torch.device, dtype: torch.dtype) -> GradientDescent:  # fmt: skip
+        """The reference GD of a reconstruction: jitter when set (one generator per image),
+        then after each step the decay and the parameterisation's own steps."""
+        steps = [Decay(options.decay, options.n_iter), *param.gd_steps(options, device, dtype)]
+        return cls(options, steps, Jitter(options.jitter, rngs) if options.jitter else None)
 
     def run(self, objective: Objective, start: torch.Tensor, snapshot_every: int | None = None,
             progress: bool = True) -> RunResult:  # fmt: skip
@@ -67,12 +78,19 @@ class LBFGSB:
         Bounds broadcastable to one image's variable.
     """
 
+    options_type = LBFGSOptions
     jitter = None  # a deterministic objective only: L-BFGS has no random input transform
 
     def __init__(self, options: LBFGSOptions, lower: torch.Tensor, upper: torch.Tensor) -> None:
         self.options = options
         self.lower = lower
         self.upper = upper
+
+    @classmethod
+    def build(cls, options: LBFGSOptions, param: Parameterisation, rngs: list[np.random.Generator],
+              device: torch.device, dtype: torch.dtype) -> LBFGSB:  # fmt: skip
+        """L-BFGS-B in the parameterisation's box (``rngs`` are not used)."""
+        return cls(options, *param.bounds(device, dtype))
 
     def run(self, objective: Objective, start: torch.Tensor, snapshot_every: int | None = None,
             progress: bool = True) -> RunResult:  # fmt: skip

@@ -93,11 +93,17 @@ class Pixels:
         The encoder's input domain.
     """
 
+    needs_generator = False
     modules: tuple[nn.Module, ...] = ()
 
     def __init__(self, size: tuple[int, int], domain: ImageDomain) -> None:
         self.size = size
         self.domain = domain
+
+    @classmethod
+    def build(cls, size: tuple[int, int], domain: ImageDomain, generator: GeneratorPrior | None) -> Pixels:
+        """The parameterisation of a reconstruction (``generator`` is not used)."""
+        return cls(size, domain)
 
     def bounds(self, device: torch.device, dtype: torch.dtype) -> tuple[torch.Tensor, torch.Tensor]:
         """Per-channel network values of RGB 0 and 255, shape (3, 1, 1) each."""
@@ -139,11 +145,21 @@ class GeneratorLatent:
         The encoder's input domain.
     """
 
+    needs_generator = True
+
     def __init__(self, generator: GeneratorPrior, size: tuple[int, int], domain: ImageDomain) -> None:
         self.generator = generator
         self.size = size
         self.domain = domain
         self.modules = (generator.module,)
+
+    @classmethod
+    def build(cls, size: tuple[int, int], domain: ImageDomain,
+              generator: GeneratorPrior | None) -> GeneratorLatent:  # fmt: skip
+        """The parameterisation of a reconstruction; ``generator`` is required."""
+        if generator is None:
+            raise ValueError("this variant optimises a generator latent: pass generator=GeneratorPrior(...)")
+        return cls(generator, size, domain)
 
     def bounds(self, device: torch.device, dtype: torch.dtype) -> tuple[torch.Tensor, torch.Tensor]:
         """The generator's latent bounds, shape ``latent_shape`` each (+-inf where unset)."""

@@ -1,10 +1,11 @@
 """The registry of reconstruction variants: one entry per variant, read by the engine and the workflow.
 
-A variant is a combination of parts: what is optimised (the pixels of the encoder's input, or
-the latent of a generator whose output is that input) and the optimiser (momentum gradient
-descent, or L-BFGS-B in the box of valid values), with its published defaults
-(reference: Shen et al. 2019 and the iCNN reference implementations). Adding a variant that
-combines existing parts is one entry here (and its name in the workflow schema).
+A variant combines parts: what is optimised (:mod:`icnn.recon.parameterisations`: the pixels of
+the encoder's input, or the latent of a generator whose output is that input) and the optimiser
+(:mod:`icnn.recon.optimisers`: momentum gradient descent, or L-BFGS-B in the box of valid
+values), with its published defaults (Shen et al. 2019 and the iCNN reference
+implementations). A variant of existing parts is one entry here (and its name in the
+workflow schema); see CONTRIBUTING.md.
 """
 
 from __future__ import annotations
@@ -17,12 +18,9 @@ from types import MappingProxyType
 from icnn.recon.checks import closest
 from icnn.recon.gd import GDOptions
 from icnn.recon.lbfgs import LBFGSOptions
+from icnn.recon.optimisers import LBFGSB, GradientDescent
+from icnn.recon.parameterisations import GeneratorLatent, Pixels
 
-#: What a variant optimises: the encoder's input image, or a generator's latent.
-PIXELS, GENERATOR_LATENT = "pixels", "generator_latent"
-#: How: momentum gradient descent, or box-bounded L-BFGS-B.
-GD, LBFGS = "gd", "lbfgs"
-OPTION_TYPES: Mapping[str, type] = MappingProxyType({GD: GDOptions, LBFGS: LBFGSOptions})
 #: GD options that act on pixels after each step; a generator variant cannot use them.
 PIXEL_ONLY_OPTIONS = ("blur_sigma", "clip_extreme", "clip_small_norm", "clip_small_contribution")
 
@@ -37,38 +35,37 @@ class Variant:
     ----------
     name : str
         Its name in the API, the config and the result paths.
-    parameterisation : {'pixels', 'generator_latent'}
-        What is optimised.
-    optimiser : {'gd', 'lbfgs'}
-        Momentum gradient descent or L-BFGS-B.
+    parameterisation : type
+        What is optimised: :class:`Pixels` or :class:`GeneratorLatent` (any class with their
+        ``build``, ``bounds``, ``initial``, ``render``, ``gd_steps``, ``latents``).
+    optimiser : type
+        :class:`GradientDescent` or :class:`LBFGSB` (any class with ``options_type``, ``build``
+        and ``run``).
     defaults : GDOptions or LBFGSOptions
-        Its published settings, of the optimiser's options type.
+        Its published settings, of the optimiser's ``options_type``.
     """
 
     name: str
-    parameterisation: str
-    optimiser: str
+    parameterisation: type[Pixels] | type[GeneratorLatent]
+    optimiser: type[GradientDescent] | type[LBFGSB]
     defaults: GDOptions | LBFGSOptions
 
     def __post_init__(self) -> None:
-        if self.parameterisation not in (PIXELS, GENERATOR_LATENT):
-            raise ValueError(f"variant {self.name}: parameterisation {self.parameterisation!r} is not "
-                             f"{PIXELS!r} or {GENERATOR_LATENT!r}")  # fmt: skip
-        if not isinstance(self.defaults, OPTION_TYPES.get(self.optimiser, ())):
-            raise ValueError(f"variant {self.name}: optimiser {self.optimiser!r} needs defaults of "
-                             f"{dict(OPTION_TYPES)}")  # fmt: skip
+        if not isinstance(self.defaults, self.optimiser.options_type):
+            raise TypeError(f"variant {self.name}: {self.optimiser.__name__} needs defaults of type "
+                            f"{self.optimiser.options_type.__name__}")  # fmt: skip
 
     @property
     def needs_generator(self) -> bool:
         """Whether the variant optimises a generator's latent (and so needs a generator)."""
-        return self.parameterisation == GENERATOR_LATENT
+        return self.parameterisation.needs_generator
 
 
 REGISTRY: Mapping[str, Variant] = MappingProxyType({v.name: v for v in (
-    Variant("icnn_gd", PIXELS, GD, GDOptions()),
-    Variant("icnn_lbfgs", PIXELS, LBFGS, LBFGSOptions(n_iter=200)),
-    Variant("icnn_dgn_gd", GENERATOR_LATENT, GD, GDOptions(decay=(0.01, 0.01), blur_sigma=None)),
-    Variant("icnn_dgn_lbfgs", GENERATOR_LATENT, LBFGS, LBFGSOptions(n_iter=500)),
+    Variant("icnn_gd", Pixels, GradientDescent, GDOptions()),
+    Variant("icnn_lbfgs", Pixels, LBFGSB, LBFGSOptions(n_iter=200)),
+    Variant("icnn_dgn_gd", GeneratorLatent, GradientDescent, GDOptions(decay=(0.01, 0.01), blur_sigma=None)),
+    Variant("icnn_dgn_lbfgs", GeneratorLatent, LBFGSB, LBFGSOptions(n_iter=500)),
 )})  # fmt: skip
 
 #: Variant names, in registry order.

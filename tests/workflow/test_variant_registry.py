@@ -12,6 +12,7 @@ from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
 from icnn.recon import REGISTRY, VARIANTS, needs_generator
+from icnn.recon.parameterisations import GeneratorLatent
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = ROOT / "workflow" / "schemas" / "config.schema.yaml"
@@ -32,7 +33,7 @@ def test_workflow_code_asks_the_registry():
     for text in (rules, code):
         assert 'startswith("icnn' not in text and "icnn_[a-z" not in text
     assert [v for v in VARIANTS if needs_generator(v)] == ["icnn_dgn_gd", "icnn_dgn_lbfgs"]
-    assert all(REGISTRY[v].parameterisation == "generator_latent" for v in VARIANTS if needs_generator(v))
+    assert all(REGISTRY[v].parameterisation is GeneratorLatent for v in VARIANTS if needs_generator(v))
 
 
 @pytest.mark.parametrize(
