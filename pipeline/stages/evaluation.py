@@ -50,6 +50,7 @@ def score_condition(
     """
     recon = load_chunks(chunk_dirs)
     labels = [str(label) for label in recon["labels"]]
+    _check_reconstructions(recon["images"], labels, chunk_dirs)
     found = find_images(image_dir)
     size = recon["images"].shape[1]
     true = load_images([found[label] for label in labels], size)
@@ -61,4 +62,16 @@ def score_condition(
     for metric, values in scores.items():
         mean, sem, n = mean_sem(values)
         rows.append([*keys.values(), metric, f"{mean:.6g}", f"{sem:.6g}", n])
-    write_tsv(summary, [*keys, "metric", "value", "sem", "n"], rows)
+    write_tsv(summary, [*keys, "metric", "mean", "sem", "n"], rows)
+
+
+def _check_reconstructions(images: np.ndarray, labels: Sequence[str],
+                           chunk_dirs: Sequence[str | os.PathLike]) -> None:  # fmt: skip
+    """Refuse to score non-finite or blank reconstructions: their scores would look valid."""
+    for image, label in zip(images, labels, strict=True):
+        if not np.isfinite(image).all():
+            raise ValueError(f"the reconstruction of {label!r} in {', '.join(map(str, chunk_dirs))} "
+                             "holds NaN or Inf values; delete the folder and check its job log")  # fmt: skip
+        if np.ptp(image) == 0:
+            raise ValueError(f"the reconstruction of {label!r} in {', '.join(map(str, chunk_dirs))} "
+                             "is one flat colour; delete the folder and check its job log")  # fmt: skip

@@ -3,12 +3,13 @@ import functools
 import math
 from pathlib import Path
 
-from snakemake.utils import validate
+from pipeline.config import layer_sets, load_workflow_config, subject_test_sets
 
-from pipeline.config import check_config, layer_sets, subject_test_sets
-
-validate(config, schema="../schemas/config.schema.yaml")
-check_config(config)
+# Schema (defaults filled in, one-line errors naming the closest key), then the checks a schema
+# cannot make; the validated config replaces the given one in place (Snakemake holds `config`).
+_checked = load_workflow_config(config, workflow.configfiles)
+config.clear()
+config.update(_checked)
 
 ENC = config["encoder"]
 REC = config["reconstruction"]
@@ -16,6 +17,7 @@ FIG = config.get("figures") or {}
 LAYER_SETS = layer_sets(config)  # name -> {layers, variants}
 FIGURE_LAYER_SET = FIG.get("layer_set") or next(iter(LAYER_SETS))
 DEMO = config.get("demo_data")
+DATA_CHECK = "results/checks/data_checks.tsv"
 
 wildcard_constraints:
     subject="[^/]+",
@@ -31,6 +33,11 @@ def demo_ready():
     """Demo data is built by a checkpoint: wait for it before listing images."""
     if DEMO:
         checkpoints.demo_data.get()
+
+
+def voxel_mask(subject):
+    """The voxels the data check kept for a subject's decoders (one mask per ROI)."""
+    return f"results/checks/voxels/{subject}.npz"
 
 
 def image_dir(image_set):
@@ -94,6 +101,11 @@ def decoded_conditions():
 
 def test_image_sets():
     return sorted({t for s in config["subjects"] for t in subject_test_sets(config, s)})
+
+
+def decoder_fit_settings():
+    """The decoder section's settings of the fit (the rest is the data check's)."""
+    return {k: v for k, v in config["decoder"].items() if k != "nonfinite_voxels"}
 
 
 def recon_options(variant):

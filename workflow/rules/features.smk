@@ -4,6 +4,7 @@
 rule true_features:
     input:
         lambda wc: image_files(wc.image_set),
+        check=ancient(DATA_CHECK),
     output:
         "results/features/{image_set}.h5",
     log:
