@@ -14,7 +14,6 @@ from pathlib import Path
 from common.config import ConfigError, validate
 from icnn.networks.registry import check_encoder
 from icnn.recon import VARIANTS, variant_options
-from icnn.recon.rescale import METHODS
 
 SCHEMA = Path(__file__).resolve().parents[1] / "workflow" / "schemas" / "config.schema.yaml"
 
@@ -121,8 +120,6 @@ def check_config(config: Mapping) -> None:
             variant_options(variant, (rec.get("options") or {}).get(variant))
         except (ValueError, TypeError) as error:
             raise ConfigError(f"reconstruction.options.{variant}: {error}") from error
-    if rec["rescale"] not in METHODS:
-        raise ConfigError(f"reconstruction.rescale: {rec['rescale']!r} is not one of {METHODS}")
     sets = config["image_sets"]
     if rec["stats_image_set"] not in sets:
         raise ConfigError(f"reconstruction.stats_image_set: {rec['stats_image_set']!r} is not an image set "

@@ -32,16 +32,18 @@ def reconstruction_grid(
     image_dir: str | os.PathLike,
     output: str | os.PathLike,
     max_images: int = 10,
+    fit: str = "center_crop",
 ) -> None:
     """Grid like the paper's: the true images on top, then one row per condition.
 
-    ``rows`` maps a row label (e.g. 'icnn_dgn_gd, decoded') to its chunk folders.
+    ``rows`` maps a row label (e.g. 'icnn_dgn_gd, decoded') to its chunk folders; ``fit`` is how
+    non-square true images become square.
     """
     loaded = {name: load_chunks(dirs) for name, dirs in rows.items()}
     labels = [str(v) for v in next(iter(loaded.values()))["labels"]][:max_images]
     size = next(iter(loaded.values()))["images"].shape[1]
     found = find_images(image_dir)
-    grid = [("true image", load_images([found[k] for k in labels], size).astype(np.uint8))]
+    grid = [("true image", load_images([found[k] for k in labels], size, fit).astype(np.uint8))]
     for name, data in loaded.items():
         order = {str(k): i for i, k in enumerate(data["labels"])}
         grid.append((name, to_display(data["images"][[order[k] for k in labels]])))

@@ -147,21 +147,26 @@ def final_targets():
     return targets
 
 
-def recon_params(wc):
-    return {
-        "chunk": int(wc.chunk),
-        "images_per_job": REC["images_per_job"],
-        "seed": REC["seed"],
-        "layers": LAYER_SETS[wc.layer_set]["layers"],
-        "options": recon_options(wc.variant),
-        "generator": generator_spec() if wc.variant.startswith("icnn_dgn") else None,
-        "encoder": ENC["name"],
-        "weights": ENC.get("weights"),
-        "image_size": ENC["image_size"],
-        "device": REC.get("device", "cpu"),
-        "micro_batch": REC.get("micro_batch"),
-        "autocast_bf16": REC.get("autocast_bf16", False),
-    }
+def recon_job(wc, rescale):
+    """The typed parameters of a reconstruction job (checked while the DAG is built)."""
+    from pipeline.jobs import ReconJob
+
+    return ReconJob(
+        variant=wc.variant,
+        chunk=int(wc.chunk),
+        images_per_job=REC["images_per_job"],
+        layers=tuple(LAYER_SETS[wc.layer_set]["layers"]),
+        encoder=ENC["name"],
+        image_size=ENC["image_size"],
+        weights=ENC.get("weights"),
+        seed=REC["seed"],
+        options=recon_options(wc.variant),
+        rescale=rescale,
+        generator=generator_spec() if wc.variant.startswith("icnn_dgn") else None,
+        device=REC.get("device", "cpu"),
+        micro_batch=REC.get("micro_batch"),
+        autocast_bf16=REC.get("autocast_bf16", False),
+    ).to_params()
 
 
 def decoded_chunks(wc):

@@ -23,6 +23,7 @@ rule true_features:
         layers=ENC["layers"],
         image_size=ENC["image_size"],
         device=config.get("device", "cpu"),
+        image_fit=config["image_fit"],
     script:
         "../scripts/true_features.py"
 

@@ -5,4 +5,4 @@ from pipeline.stages.figures import reconstruction_grid
 
 p = snakemake.params
 with job_log(snakemake.log[0]):
-    reconstruction_grid(p.rows, p.image_dir, snakemake.output[0], p.max_images)
+    reconstruction_grid(p.rows, p.image_dir, snakemake.output[0], p.max_images, p.image_fit)

@@ -6,4 +6,4 @@ from pipeline.stages.evaluation import score_condition
 p = snakemake.params
 with job_log(snakemake.log[0]):
     score_condition(list(snakemake.input), p.image_dir, p.metrics, p.condition, snakemake.output.per_image,
-                    snakemake.output.summary)
+                    snakemake.output.summary, fit=p.image_fit)
