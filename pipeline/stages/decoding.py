@@ -85,7 +85,7 @@ def train_decoder(
     output: str | os.PathLike,
     alpha: float = 100.0,
     n_voxels: int | None = 500,
-    chunk_size: int = 256,
+    chunk_size: int = 128,
     device: str = "cpu",
     threads: int = 1,
 ) -> None:
