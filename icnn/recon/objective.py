@@ -76,6 +76,23 @@ class Objective:
         """
         return batched_value_and_grad(self.loss_of, var, index, self.micro_batch)
 
+    def check_shapes(self, var: torch.Tensor) -> None:
+        """Raise before any optimisation when the encoder's features of the first image of
+        ``var`` and the targets differ in shape, naming the layer and both shapes."""
+        with torch.no_grad():
+            image = self.render(var[:1], torch.zeros(1, dtype=torch.long, device=var.device))
+            try:
+                acts = self.extractor(image)
+            except RuntimeError as error:  # e.g. an fc layer sized for other images
+                raise ValueError(f"the encoder does not run on {tuple(image.shape[-2:])} images "
+                                 f"({error}); check image_size") from error  # fmt: skip
+        for layer in self.targets.layers:
+            expected, given = tuple(acts[layer].shape[1:]), tuple(self.targets.features[layer].shape[1:])
+            if expected != given:
+                raise ValueError(f"target features of layer {layer!r} have shape {given} per image; the "
+                                 f"encoder gives {expected} for {tuple(image.shape[-2:])} images: "
+                                 "check the layer and image_size")  # fmt: skip
+
 
 def batched_value_and_grad(loss_of: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
                            var: torch.Tensor, index: torch.Tensor,

@@ -28,21 +28,15 @@ from torch import nn
 from icnn.display import to_display
 from icnn.domains import ImageDomain, get_domain, model_domain
 from icnn.features import FeatureExtractor
-from icnn.recon.api import (
-    Options,
-    initial_images,
-    initial_latents,
-    pixel_tricks,
-    roll_images,
-    seeds_for,
-    variant_options,
-)
 from icnn.recon.gd import GDOptions, run_gd, scheduled
 from icnn.recon.lbfgs import LBFGSOptions, run_lbfgs
 from icnn.recon.losses import LossFn, get_loss
 from icnn.recon.objective import Objective, batched_value_and_grad, frozen
+from icnn.recon.parameterisations import initial_images, initial_latents, seeds_for
 from icnn.recon.prior import GeneratorPrior
 from icnn.recon.targets import LayerWeights, Targets, prepare_targets
+from icnn.recon.transforms import pixel_tricks, roll_images
+from icnn.recon.variants import Options, variant_options
 from icnn.video.features import to_video
 
 
