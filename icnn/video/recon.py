@@ -35,7 +35,7 @@ from icnn.recon.objective import Objective, batched_value_and_grad, frozen
 from icnn.recon.parameterisations import initial_images, initial_latents, seeds_for
 from icnn.recon.prior import GeneratorPrior
 from icnn.recon.targets import LayerWeights, Targets, prepare_targets
-from icnn.recon.transforms import pixel_tricks, roll_images
+from icnn.recon.transforms import Jitter, pixel_tricks
 from icnn.recon.variants import Options, variant_options
 from icnn.video.features import to_video
 
@@ -324,7 +324,9 @@ def reconstruct_clips(
             finals, histories, previous = [], [], None
             for unit_frames in runs:
                 n_units, per_unit = unit_frames.shape
-                shifts = np.zeros((n_units, 2), dtype=int)  # per-unit jitter of the current GD step
+                # Per-unit random shifts of GD steps (one shift for all frames of a unit).
+                jitter = Jitter(opts.jitter, rngs) if isinstance(opts, GDOptions) and opts.jitter \
+                    and not use_generator else None  # fmt: skip
                 if use_generator:
                     lower, upper = generator.bounds(device, dtype)
 
@@ -335,9 +337,9 @@ def reconstruct_clips(
                     lower = torch.tensor(lo, device=device, dtype=dtype).view(3, 1, 1)
                     upper = torch.tensor(hi, device=device, dtype=dtype).view(3, 1, 1)
 
-                    def render(x: torch.Tensor, index: torch.Tensor, shifts=shifts) -> torch.Tensor:
-                        if shifts.any():  # one shift for all frames of a unit
-                            x = roll_images(x, shifts[index.cpu().numpy()])
+                    def render(x: torch.Tensor, index: torch.Tensor, jitter=jitter) -> torch.Tensor:
+                        if jitter is not None:
+                            x = jitter(x, index)
                         return x.reshape(-1, *x.shape[2:])
 
                 if finals:  # sequential scheme: start from the reconstructed neighbour
@@ -362,8 +364,8 @@ def reconstruct_clips(
                 objective = _ClipObjective(render, unit_frames.to(device), frame_obj, clip_obj, clip_weight,
                                            domain_of.get("clip", domain), domain, temporal.smoothness,
                                            energy, previous)  # fmt: skip
-                var, history = _optimise(objective, start, lower, upper, opts, use_generator, rngs,
-                                         shifts, micro_batch, progress)  # fmt: skip
+                var, history = _optimise(objective, start, lower, upper, opts, use_generator, jitter,
+                                         micro_batch, progress)  # fmt: skip
                 finals.append(var)
                 histories.append(history)
                 with torch.no_grad():
@@ -390,8 +392,7 @@ def reconstruct_clips(
 
 
 def _optimise(objective: _ClipObjective, start: torch.Tensor, lower: torch.Tensor, upper: torch.Tensor,
-              opts: GDOptions | LBFGSOptions, use_generator: bool, rngs: list[np.random.Generator],
-              shifts: np.ndarray, micro_batch: int | None,
+              opts: GDOptions | LBFGSOptions, use_generator: bool, jitter: Jitter | None, micro_batch: int | None,
               progress: bool) -> tuple[torch.Tensor, np.ndarray]:  # fmt: skip
     """One optimisation run over units (U, F, ...): GD with the image engine's after-step
     (decay, then bounds or per-frame blur and clipping tricks) or L-BFGS-B in the bounds."""
@@ -405,8 +406,8 @@ def _optimise(objective: _ClipObjective, start: torch.Tensor, lower: torch.Tenso
         return var, history
 
     def value_and_grad(v: torch.Tensor, t: int) -> tuple[torch.Tensor, torch.Tensor]:
-        if not use_generator and opts.jitter:
-            shifts[:] = [rng.integers(-opts.jitter, opts.jitter + 1, 2) for rng in rngs]
+        if jitter is not None:
+            jitter.resample()
         return batch_value_and_grad(v, everyone)
 
     def after_step(v: torch.Tensor, grad: torch.Tensor, t: int) -> torch.Tensor:
@@ -417,5 +418,6 @@ def _optimise(objective: _ClipObjective, start: torch.Tensor, lower: torch.Tenso
         return frames.view(v.shape)
 
     var, history, _ = run_gd(value_and_grad, start, opts, after_step, None, progress)
-    shifts[:] = 0
+    if jitter is not None:
+        jitter.reset()
     return var, history
