@@ -1,11 +1,12 @@
 # Config validation (at parse time) and the helpers that turn config into job lists.
 import functools
 import math
+import re
 from pathlib import Path
 
 from snakemake.utils import validate
 
-from pipeline.config import check_config, layer_sets, subject_test_sets
+from pipeline.config import check_config, download_outputs, layer_sets, session_labels, subject_test_sets
 
 validate(config, schema="../schemas/config.schema.yaml")
 check_config(config)

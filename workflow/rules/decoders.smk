@@ -19,7 +19,7 @@ rule train_decoder:
         mem_mb=8000,
     params:
         roi=lambda wc: config["rois"][wc.roi],
-        label_key=lambda wc: config["subjects"][wc.subject].get("label_key", "stimulus_name"),
+        labels=lambda wc: session_labels(config["subjects"][wc.subject], config["subjects"][wc.subject]["train"]["image_set"]),
         decoder=config["decoder"],
     script:
         "../scripts/train_decoder.py"
@@ -44,7 +44,7 @@ rule decode:
         mem_mb=4000,
     params:
         roi=lambda wc: config["rois"][wc.roi],
-        label_key=lambda wc: config["subjects"][wc.subject].get("label_key", "stimulus_name"),
+        labels=lambda wc: session_labels(config["subjects"][wc.subject], wc.image_set),
         layers=decode_layers(),
         device=config["decoder"].get("device", "cpu"),
     script:

@@ -1,8 +1,8 @@
-"""Download the published data files listed under `downloads` in the config."""
-from contextlib import redirect_stderr
+"""Download one published file listed under `downloads` in the config (md5-checked, unzipped)."""
+from contextlib import redirect_stderr, redirect_stdout
 
 from pipeline.download import fetch
 
-with open(snakemake.log[0], "w") as log, redirect_stderr(log):
-    for entry in snakemake.params.downloads:
-        fetch(entry["url"], entry["path"], entry.get("md5"), entry.get("unzip"))
+with open(snakemake.log[0], "w") as log, redirect_stderr(log), redirect_stdout(log):
+    e = snakemake.params.entry
+    fetch(e["url"], e["path"], e.get("md5"), e.get("unzip"), e.get("files") or [])
