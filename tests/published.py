@@ -17,7 +17,10 @@ from pathlib import Path
 
 import bdpy
 import numpy as np
+import torch
 
+# Conv modules of VGG19's ``features`` (bdpy's and torchvision's layout).
+VGG19_CONV_INDICES = (0, 2, 5, 7, 10, 12, 14, 16, 19, 21, 23, 25, 28, 30, 32, 34)
 ROIS_2019 = ["ROI_V1", "ROI_V2", "ROI_V3", "ROI_V4", "ROI_LOC", "ROI_FFA", "ROI_PPA"]
 ROIS_FMRIPREP = ["ROI_V1", "ROI_V2", "ROI_V3", "ROI_hV4", "ROI_LOC", "ROI_FFA", "ROI_PPA"]
 
@@ -90,3 +93,17 @@ def write_session(path: str | Path, layout: str, names: Sequence[str], reps: int
     for axis in "xyz":
         bd.add_metadata(f"voxel_{axis}", rng.uniform(-60, 60, n_voxels), axis, where="VoxelData")
     bd.save(str(path))
+
+
+def tiny_vgg19_state_dict(seed: int = 0, width: int = 4, fc: int = 8) -> dict:
+    """A narrow stand-in of bdpy's converted VGG19 (same keys, ``width`` channels, ``fc`` units)."""
+    gen = torch.Generator().manual_seed(seed)
+    state, c_in = {}, 3
+    for index in VGG19_CONV_INDICES:
+        state[f"features.{index}.weight"] = torch.randn(width, c_in, 3, 3, generator=gen) * 0.3
+        state[f"features.{index}.bias"] = torch.zeros(width)
+        c_in = width
+    for index, (n_in, n_out) in zip((0, 3, 6), ((width * 49, fc), (fc, fc), (fc, fc)), strict=True):
+        state[f"classifier.{index}.weight"] = torch.randn(n_out, n_in, generator=gen) / n_in**0.5
+        state[f"classifier.{index}.bias"] = torch.zeros(n_out)
+    return state
