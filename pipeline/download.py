@@ -62,3 +62,23 @@ def fetch(url: str, path: str | os.PathLike, md5: str | None = None, unzip_to: s
             raise FileNotFoundError(f"{path} unzipped into {unzip_to} yields no {missing}; it holds "
                                     f"{shown}: fix 'files' of this download entry (and the paths "
                                     "that use them)")  # fmt: skip
+
+
+def read_file_list(path: str | os.PathLike) -> dict[str, tuple[str, str]]:
+    """The authors' list of published files (DeepImageReconstruction ``data/file_list.csv``).
+
+    Returns
+    -------
+    dict of str to (str, str)
+        File name -> (figshare file id, md5 sum).
+    """
+    files = {}
+    with open(path, encoding="utf-8") as f:
+        for number, line in enumerate(f, start=1):
+            if not line.strip() or line.startswith("#"):
+                continue
+            parts = [p.strip() for p in line.split(",")]
+            if len(parts) != 3:
+                raise ValueError(f"{path}:{number}: expected 'name,figshare id,md5', got {line.strip()!r}")
+            files[parts[0]] = (parts[1], parts[2])
+    return files

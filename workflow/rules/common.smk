@@ -6,6 +6,7 @@ from pathlib import Path
 
 from snakemake.utils import validate
 
+from pipeline.download import read_file_list
 from pipeline.config import check_config, download_outputs, layer_sets, session_labels, subject_test_sets
 
 validate(config, schema="../schemas/config.schema.yaml")
