@@ -12,11 +12,14 @@ shared/reference/data-formats.md, "What the published files really hold"):
 
 from __future__ import annotations
 
+import hashlib
+import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 
 import bdpy
 import numpy as np
+import scipy.io
 import torch
 
 # Conv modules of VGG19's ``features`` (bdpy's and torchvision's layout).
@@ -101,9 +104,45 @@ def tiny_vgg19_state_dict(seed: int = 0, width: int = 4, fc: int = 8) -> dict:
     state, c_in = {}, 3
     for index in VGG19_CONV_INDICES:
         state[f"features.{index}.weight"] = torch.randn(width, c_in, 3, 3, generator=gen) * 0.3
-        state[f"features.{index}.bias"] = torch.zeros(width)
+        state[f"features.{index}.bias"] = torch.randn(width, generator=gen) * 0.1
         c_in = width
     for index, (n_in, n_out) in zip((0, 3, 6), ((width * 49, fc), (fc, fc), (fc, fc)), strict=True):
         state[f"classifier.{index}.weight"] = torch.randn(n_out, n_in, generator=gen) / n_in**0.5
-        state[f"classifier.{index}.bias"] = torch.zeros(n_out)
+        state[f"classifier.{index}.bias"] = torch.randn(n_out, generator=gen) * 0.1
     return state
+
+
+def write_decoded_tree(data_dir: str | Path, image_type: str, network: str,
+                       shapes: dict[str, tuple], subjects: Sequence[str], rois: Sequence[str],
+                       labels: Sequence[str], seed: int = 0) -> None:  # fmt: skip
+    """The authors' decoded features: ``decodedfeatures/<type>/<net>/<layer>/<S>/<roi>/`` with
+    ``<type>-<net>-<layer>-<S>-<roi>-<label>.mat`` (MATLAB v5, ``feat``; fc as a 1 x n row)."""
+    rng = np.random.default_rng(seed)
+    for layer, shape in shapes.items():
+        for subject in subjects:
+            for roi in rois:
+                folder = Path(data_dir, "decodedfeatures", image_type, network, layer, subject, roi)
+                folder.mkdir(parents=True, exist_ok=True)
+                for label in labels:
+                    feat = rng.standard_normal(shape if len(shape) > 1 else (1, *shape))
+                    name = f"{image_type}-{network}-{layer}-{subject}-{roi}-{label}.mat"
+                    scipy.io.savemat(folder / name, {"feat": feat.astype(np.float32)})
+
+
+def zip_decoded(data_dir: str | Path, out_dir: str | Path) -> list[str]:
+    """Zip each ``<type>/<net>/<layer>/<S>`` folder as the authors did; return the list lines
+    (``name,id,md5``) of their ``file_list.csv``."""
+    lines = []
+    root = Path(data_dir, "decodedfeatures")
+    for number, folder in enumerate(sorted(p for p in root.glob("*/*/*/*") if p.is_dir())):
+        name = "decodedfeatures-" + "-".join(folder.relative_to(root).parts) + ".zip"
+        with zipfile.ZipFile(Path(out_dir, name), "w") as archive:
+            for path in sorted(folder.rglob("*.mat")):
+                archive.write(path, path.relative_to(Path(data_dir)).as_posix())
+        lines.append(f"{name},{1000 + number},{hashlib.md5(Path(out_dir, name).read_bytes()).hexdigest()}")
+    return lines
+
+
+def write_feature_sd(path: str | Path, sd: dict[str, float]) -> None:
+    """The authors' ``estimated_vgg19_cnn_feat_std.mat``: one 1 x 1 SD per layer (v5)."""
+    scipy.io.savemat(path, {layer: np.array([[value]], dtype=np.float32) for layer, value in sd.items()})
