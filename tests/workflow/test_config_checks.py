@@ -29,6 +29,12 @@ def test_default_config_passes(config):
     check_config(config)
 
 
+def _labels(config, spec):
+    """Replace sub-01's label key by a label spec."""
+    config["subjects"]["sub-01"].pop("label_key", None)
+    config["subjects"]["sub-01"]["labels"] = spec
+
+
 @pytest.mark.parametrize(
     "change, message",
     [
@@ -48,6 +54,12 @@ def test_default_config_passes(config):
          "train.fmri: elsewhere/never.h5 does not exist"),
         (lambda c: c.update(generator=None), "the DGN variants need a generator"),
         (lambda c: c.update(generator={"card": "missing/generator.yaml"}), "generator.card"),
+        (lambda c: c["subjects"]["sub-01"].update(labels="Label"), "give 'labels' or 'label_key', not both"),
+        (lambda c: _labels(c, {"key": "image_index", "table": {"training": "t.tsv"}}),
+         "labels.table: no index table for the image sets \\['natural'"),
+        (lambda c: _labels(c, {"key": "image_index", "table": "missing/t.tsv"}),
+         "labels.table: missing/t.tsv does not exist"),
+        (lambda c: _labels(c, {"key": "Label", "colum": 1}), "labels: .*unknown fields \\['colum'\\]"),
     ],
 )
 def test_bad_entries_are_named(config, change, message):
@@ -82,3 +94,11 @@ def test_fetch_checks_md5_and_leaves_nothing_half_written(tmp_path):
     with pytest.raises(ValueError, match="md5 of .* expected 0+"):
         fetch(source.as_uri(), tmp_path / "out" / "b.bin", md5="0" * 32)
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["a.bin"]
+
+
+def test_shen2019_config_passes_before_its_download(config):
+    shen = yaml.safe_load((ROOT / "config" / "shen2019.yaml").read_text())
+    check_config(shen)  # every file is downloaded or unzipped by a download entry
+    shen["generator"]["bounds"] = shen["generator"]["bounds"].replace("act_range/3x/relu7.txt", "act_range_relu7.npy")
+    with pytest.raises(ConfigError, match="generator.bounds: .*act_range_relu7.npy does not exist.*'files' of its archive"):
+        check_config(shen)

@@ -98,6 +98,7 @@ if PUB:
                                  for layer in published_layers(wc.condition, wc.layer_set)],
             feature_sd=lambda wc: PUB["feature_sd"][PUB["conditions"][wc.condition]["network"]],
             generator=lambda wc: published_generator_inputs(wc.condition),
+            weights=[ENC["weights"]] if ENC.get("weights") else [],
         output:
             directory("results/published/{condition}/{layer_set}/{roi}/{subject}"),
         log:
