@@ -4,9 +4,9 @@ from icnn.recon.api import DEFAULT_OPTIONS, VARIANTS, ReconResult, reconstruct, 
 from icnn.recon.gd import GDOptions
 from icnn.recon.lbfgs import LBFGSOptions
 from icnn.recon.prior import GeneratorPrior
-from icnn.recon.rescale import rescale_decoded, true_feature_stats
+from icnn.recon.rescale import rescale_decoded, rescale_to_spread, true_feature_stats
 
 __all__ = [
     "reconstruct", "ReconResult", "VARIANTS", "DEFAULT_OPTIONS", "variant_options",
-    "GDOptions", "LBFGSOptions", "GeneratorPrior", "rescale_decoded", "true_feature_stats",
+    "GDOptions", "LBFGSOptions", "GeneratorPrior", "rescale_decoded", "rescale_to_spread", "true_feature_stats",
 ]  # fmt: skip

@@ -49,7 +49,14 @@ def _scanned_labels(image_set):
     """Labels of a set's images, scanned once per parse (the DAG asks for them per condition)."""
     from icnn.images import find_images
 
-    return sorted(find_images(image_dir(image_set)))
+    try:
+        return sorted(find_images(image_dir(image_set)))
+    except FileNotFoundError as error:
+        # Parsing does not need the images (the download and the `published` target run without).
+        raise FileNotFoundError(f"image set {image_set!r}: {error}. Published studies' stimulus images "
+                                "come from their authors (Shen et al. 2019: on request, see "
+                                "config/shen2019.yaml); `snakemake download` and `snakemake published` "
+                                "need none") from error
 
 
 def image_files(image_set):

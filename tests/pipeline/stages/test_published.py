@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from PIL import Image
 
 from decoders.mat_features import read_feature_sd
 from icnn.networks import vgg19_from_state_dict
@@ -82,3 +83,19 @@ def test_sd_file_of_another_network_or_missing(tree, tmp_path):
     write_feature_sd(tmp_path / "bad.mat", {"conv1_1": -1.0})
     with pytest.raises(ValueError, match="SD of layer 'conv1_1' must be one positive number"):
         read_feature_sd(tmp_path / "bad.mat", ["conv1_1"])
+
+
+def test_figure_with_the_seen_images_on_top(tree, tmp_path, capsys):
+    root, _ = tree
+    reconstruct_published(root / "decodedfeatures/natural/VGG19", ["conv1_1"], "S1", "VC", LABELS,
+                          root / "sd.mat", "icnn_gd", "vgg19_caffe", 32, tmp_path / "S1",
+                          weights=str(root / "vgg.pt"), options={"n_iter": 2})  # fmt: skip
+    seen = tmp_path / "seen"
+    seen.mkdir()
+    Image.new("RGB", (20, 20), (255, 0, 0)).save(seen / "Img0009.png")
+    with pytest.raises(FileNotFoundError, match=r"no true image for \['Img0002'\] in .*seen"):
+        published_figure({"S1": tmp_path / "S1"}, tmp_path / "fig.png", seen)
+    Image.new("RGB", (20, 20), (0, 0, 255)).save(seen / "Img0002.png")
+    published_figure({"S1": tmp_path / "S1"}, tmp_path / "fig.png", seen)
+    published_figure({"S1": tmp_path / "S1"}, tmp_path / "alone.png")
+    assert Image.open(tmp_path / "fig.png").size[1] > Image.open(tmp_path / "alone.png").size[1]
