@@ -143,6 +143,8 @@ def test_fmriprep_overlay_checks_the_newer_files(tmp_path):
     assert run.returncode == 0, run.stderr[-4000:]
     rows = check_rows(tmp_path / "results/checks/sub-01.tsv")
     assert rows["ROI_hV4 = 1"]["voxels"] == "10 voxels" and "ROI_V4 = 1" not in rows
+    dry = snakemake(tmp_path, "-n", "--configfile", *files)
+    assert dry.returncode == 0, dry.stderr[-4000:]
 
 
 def test_published_decoded_features_give_the_natural_image_figure(tmp_path):
@@ -151,13 +153,13 @@ def test_published_decoded_features_give_the_natural_image_figure(tmp_path):
     src, data = tmp_path / "src", tmp_path / "authors"
     src.mkdir()
     condition = config["published"]["conditions"]["natural_dgn"]
-    layers = ["conv1_1", "conv3_1", "fc7"]
+    layers = ["conv1_1", "fc7"]
     torch.save(tiny_vgg19_state_dict(), src / "vgg.pt")
     shapes = feature_shapes(vgg19_from_state_dict(str(src / "vgg.pt")), layers, 32)
     write_decoded_tree(data, "natural", "VGG19", shapes, config["published"]["subjects"],
                        condition["rois"], condition["images"])  # fmt: skip
     (src / "file_list.csv").write_text("\n".join(zip_decoded(data, src)) + "\n")
-    write_feature_sd(src / "estimated_vgg19_cnn_feat_std.mat", {"conv1_1": 20.0, "conv3_1": 10.0, "fc7": 1.0})
+    write_feature_sd(src / "estimated_vgg19_cnn_feat_std.mat", {"conv1_1": 20.0, "fc7": 1.0})
     with zipfile.ZipFile(src / "VGG_ILSVRC_19_layers.zip", "w") as archive:
         archive.write(src / "vgg.pt", "VGG_ILSVRC_19_layers/VGG_ILSVRC_19_layers.pt")
     for entry in config["downloads"]:
@@ -183,3 +185,8 @@ def test_published_decoded_features_give_the_natural_image_figure(tmp_path):
         loss = np.load(folder / "recon.npz")["loss_history"]
         assert loss.shape == (8, 3) and np.all(loss[:, -1] < loss[:, 0])
     assert "no true images given" in (tmp_path / "logs/published/natural_dgn.figure.log").read_text()
+    # Parsing needed no stimulus image; the fMRI path says where they come from.
+    dry = snakemake(tmp_path, "-n", "--configfile", str(tmp_path / "config.yaml"))
+    out = dry.stdout + dry.stderr
+    assert dry.returncode != 0 and "image folder data/shen2019/images/test does not exist" in out
+    assert "come from their authors (Shen et al. 2019: on request" in out
