@@ -102,3 +102,14 @@ def test_shen2019_config_passes_before_its_download(config):
     shen["generator"]["bounds"] = shen["generator"]["bounds"].replace("act_range/3x/relu7.txt", "act_range_relu7.npy")
     with pytest.raises(ConfigError, match="generator.bounds: .*act_range_relu7.npy does not exist.*'files' of its archive"):
         check_config(shen)
+
+
+def test_schema_enums_follow_the_registries():
+    from common.config import load_schema
+    from icnn.metrics import METRICS
+    from icnn.recon.rescale import METHODS
+    from pipeline.config import SCHEMA
+
+    props = load_schema(str(SCHEMA))["properties"]
+    assert props["evaluation"]["properties"]["metrics"]["items"]["enum"] == list(METRICS)
+    assert props["reconstruction"]["properties"]["rescale"]["enum"] == list(METHODS)

@@ -1,6 +1,6 @@
 """The shipped config/shen2019.yaml on stand-ins of the authors' files, fetched from file:// URLs.
 
-Both fMRI generations run through the download and the first-rule check with the shipped
+Both fMRI generations run through the download and the data check with the shipped
 configs, only the URLs (and the md5 sums of the stand-ins) changed; the decoded-feature entry
 point reconstructs the natural-image figure (3 subjects, the authors' 8 images) at a tiny size.
 """
@@ -37,6 +37,8 @@ SNAKEMAKE = [sys.executable, "-m", "snakemake", "--snakefile", str(ROOT / "Snake
 TRAIN, TEST = image_names(6), image_names(3, first_wnid=2000000)
 NET = "data/shen2019/net"
 GEN = "bvlc_reference_caffenet_generator_ILSVRC2012_Training"
+VOXELS = 3598
+CHECKS = "results/checks/data_checks.tsv"
 
 
 def snakemake(workdir: Path, *args: str) -> subprocess.CompletedProcess:
@@ -56,7 +58,8 @@ def write_sources(src: Path, layout: str, config: dict) -> None:
         name = Path(entry["path"]).name
         if name.endswith(".h5"):
             names = TRAIN if "Training" in name else TEST
-            write_session(src / name, layout, names, reps=2, n_voxels=70, seed=len(name))
+            # the shipped decoder.n_voxels (500) must fit in every ROI: 7 groups of 514 voxels
+            write_session(src / name, layout, names, reps=2, n_voxels=VOXELS, seed=len(name))
         elif name.endswith(".tsv"):
             write_index_table(src / name, TRAIN if "training" in name else TEST)
         elif name.endswith(".mat"):
@@ -106,30 +109,30 @@ def write_configs(workdir: Path, layout: str) -> list[str]:
     return [str(workdir / "config" / name) for name in configs]
 
 
-def check_rows(path: Path) -> dict[str, dict[str, str]]:
-    """ROI -> row of the training session in a check_subject table."""
+def check_rows(path: Path, subject: str) -> dict[str, dict[str, str]]:
+    """ROI -> row of a subject's training session in the data-check table."""
     with open(path) as f:
-        return {r["roi"]: r for r in csv.DictReader(f, delimiter="\t") if "Training" in r["file"]}
+        return {r["roi"]: r for r in csv.DictReader(f, delimiter="\t")
+                if "Training" in r["file"] and f"/{subject}_" in r["file"]}  # fmt: skip
 
 
 def test_download_then_check_and_dry_run_with_the_shipped_config(tmp_path):
     """The 2019 files as a new user gets them: `snakemake download` (file:// for figshare)."""
     files = write_configs(tmp_path, "2019")
     write_images(tmp_path)
-    checks = [f"results/checks/sub-0{n}.tsv" for n in (1, 2, 3)]
-    run = snakemake(tmp_path, "download", *checks, "--configfile", *files)
+    run = snakemake(tmp_path, "download", CHECKS, "--configfile", *files)
     assert run.returncode == 0, run.stderr[-4000:]
     for entry in shipped("shen2019.yaml")["downloads"]:
         for path in [entry["path"], *(entry.get("files") or [])]:
             assert (tmp_path / path).exists(), path
     assert "md5" in (tmp_path / "logs/download/VGG_ILSVRC_19_layers.zip.log").read_text()
-    rows = check_rows(tmp_path / checks[2])
-    assert rows["ROI_V4 = 1"]["voxels"] == "10 voxels" and rows["ROI_VC = 1"]["voxels"] == "70 voxels"
-    assert rows["ROI_VC = 1"]["samples"] == "12 samples"
+    rows = check_rows(tmp_path / CHECKS, "sub-03")
+    assert rows["V4"]["voxels"] == "514" and rows["VC"]["voxels"] == str(VOXELS)
+    assert rows["VC"]["samples"] == "12"
     dry = snakemake(tmp_path, "-n", "--configfile", *files)
     assert dry.returncode == 0, dry.stderr[-4000:]
     todo = dry.stdout.split("Job stats")[1]
-    assert "train_decoder" in todo and "check_subject" not in todo and "download" not in todo
+    assert "train_decoder" in todo and "check_data" not in todo and "download" not in todo
 
 
 def test_fmriprep_overlay_checks_the_newer_files(tmp_path):
@@ -139,10 +142,10 @@ def test_fmriprep_overlay_checks_the_newer_files(tmp_path):
     for source in (tmp_path / "src").glob("*_fmriprep_volume_native.h5"):
         (tmp_path / "data/shen2019/fmri").mkdir(parents=True, exist_ok=True)
         source.rename(tmp_path / "data/shen2019/fmri" / source.name)
-    run = snakemake(tmp_path, "results/checks/sub-01.tsv", "--configfile", *files)
+    run = snakemake(tmp_path, CHECKS, "--configfile", *files)
     assert run.returncode == 0, run.stderr[-4000:]
-    rows = check_rows(tmp_path / "results/checks/sub-01.tsv")
-    assert rows["ROI_hV4 = 1"]["voxels"] == "10 voxels" and "ROI_V4 = 1" not in rows
+    rows = check_rows(tmp_path / CHECKS, "sub-01")
+    assert rows["V4"]["voxels"] == "514" and "fmriprep" in rows["V4"]["file"]
     dry = snakemake(tmp_path, "-n", "--configfile", *files)
     assert dry.returncode == 0, dry.stderr[-4000:]
 

@@ -16,8 +16,7 @@ rule reconstruct_decoded:
     resources:
         mem_mb=4000,
     params:
-        job=recon_params,
-        rescale=REC["rescale"],
+        job=lambda wc: recon_job(wc, REC["rescale"]),
     script:
         "../scripts/reconstruct.py"
 
@@ -36,7 +35,6 @@ rule reconstruct_true:
     resources:
         mem_mb=4000,
     params:
-        job=recon_params,
-        rescale="none",
+        job=lambda wc: recon_job(wc, "none"),
     script:
         "../scripts/reconstruct.py"
