@@ -47,8 +47,10 @@ def load_session(path: str | os.PathLike, roi: str, labels: str | Mapping = "sti
     try:
         X = bdata.select(roi)
     except (KeyError, ValueError) as error:
-        raise KeyError(f"ROI {roi!r} cannot be selected in {path}: {error}; fix its expression under "
-                       "'rois' (the 2019 files name V4 'ROI_V4', the fmriprep files 'ROI_hV4')") from error
+        # ValueError: a KeyError's message would print quoted and escaped
+        raise ValueError(f"ROI {roi!r} cannot be selected in {path}: {error.args[0]}; fix its expression "
+                         "under 'rois' (the 2019 files name V4 'ROI_V4', the fmriprep files 'ROI_hV4')"
+                         ) from error  # fmt: skip
     if X.shape[1] == 0:
         raise ValueError(f"ROI {roi!r} selects no voxels in {path}")
     return X, sample_labels

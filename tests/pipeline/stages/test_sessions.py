@@ -29,6 +29,6 @@ def test_both_generations_read(tmp_path, layout, roi, labels):
 
 def test_roi_of_the_other_generation_names_the_file_and_the_fix(tmp_path):
     write_session(tmp_path / "old.h5", "2019", NAMES, reps=1, n_voxels=70)
-    with pytest.raises(KeyError, match=r"'ROI_hV4 = 1' cannot be selected in .*old\.h5.*fix its "
+    with pytest.raises(ValueError, match=r"'ROI_hV4 = 1' cannot be selected in .*old\.h5.*fix its "
                                        r"expression under 'rois' \(the 2019 files name V4 'ROI_V4'"):  # fmt: skip
         load_session(tmp_path / "old.h5", "ROI_hV4 = 1", {"key": "Label", "column": 1})
