@@ -19,7 +19,8 @@ from icnn.recon import VARIANTS, variant_options
 SCHEMA = Path(__file__).resolve().parents[1] / "workflow" / "schemas" / "config.schema.yaml"
 
 
-def load_workflow_config(data: Mapping, files: Sequence[str | os.PathLike] = ()) -> dict:
+def load_workflow_config(data: Mapping, files: Sequence[str | os.PathLike] = (),
+                         schema: str | os.PathLike = SCHEMA) -> dict:  # fmt: skip
     """Validate a workflow config against its schema (defaults filled in), then check it.
 
     Parameters
@@ -28,6 +29,8 @@ def load_workflow_config(data: Mapping, files: Sequence[str | os.PathLike] = ())
         The config as Snakemake read it.
     files : sequence of path
         The config files it came from, to name in errors.
+    schema : path
+        The workflow's schema (default: the one beside the Snakefile of this checkout).
 
     Raises
     ------
@@ -35,7 +38,7 @@ def load_workflow_config(data: Mapping, files: Sequence[str | os.PathLike] = ())
         One line per problem, naming the key and the fix (or the closest valid key).
     """
     name = ", ".join(os.fspath(f) for f in files) or "config"
-    checked = validate(data, SCHEMA, name)
+    checked = validate(data, Path(schema).resolve(), name)
     check_config(checked)
     return checked
 

@@ -1,4 +1,4 @@
-"""Workflow stages of the decoding side: check sessions, train, decode, score.
+"""Workflow stages of the decoding side: read sessions, train, decode, score.
 
 Each function reads its inputs from files, writes its outputs atomically and returns nothing,
 so a Snakemake script only unpacks its paths and parameters and calls one of them.

@@ -107,9 +107,11 @@ def test_shen2019_config_passes_before_its_download(config):
 def test_schema_enums_follow_the_registries():
     from common.config import load_schema
     from icnn.metrics import METRICS
+    from icnn.networks.registry import ENCODERS
     from icnn.recon.rescale import METHODS
     from pipeline.config import SCHEMA
 
     props = load_schema(str(SCHEMA))["properties"]
     assert props["evaluation"]["properties"]["metrics"]["items"]["enum"] == list(METRICS)
     assert props["reconstruction"]["properties"]["rescale"]["enum"] == list(METHODS)
+    assert props["encoder"]["properties"]["name"]["enum"] == list(ENCODERS)

@@ -10,7 +10,8 @@ from pipeline.download import read_file_list
 
 # Schema (defaults filled in, one-line errors naming the closest key), then the checks a schema
 # cannot make; the validated config replaces the given one in place (Snakemake holds `config`).
-_checked = load_workflow_config(config, workflow.configfiles)
+_checked = load_workflow_config(config, workflow.configfiles,
+                                Path(workflow.current_basedir) / "../schemas/config.schema.yaml")
 config.clear()
 config.update(_checked)
 
