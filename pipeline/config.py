@@ -124,6 +124,43 @@ def _check_labels(subject: str, entry: Mapping, made_here: tuple[str, ...],
             _must_exist(spec["table"], f"subjects.{subject}.labels.table", made_here, produced)
 
 
+def published_zips(published: Mapping) -> list[str]:
+    """Names of the authors' decoded-feature zips the conditions of ``published`` read."""
+    return sorted({f"decodedfeatures-{c['image_type']}-{c['network']}-{layer}-{subject}.zip"
+                   for c in published["conditions"].values() for layers in c["layer_sets"].values()
+                   for layer in layers for subject in published["subjects"]})  # fmt: skip
+
+
+def check_published(published: Mapping, weights: str | None, listed: Sequence[str]) -> None:
+    """The decoded-feature entry point's conditions name known networks, layers and listed files.
+
+    Parameters
+    ----------
+    published : mapping
+        The config's ``published`` entry.
+    weights : str, optional
+        The encoder's weights file (the published networks share it).
+    listed : sequence of str
+        File names of the authors' file list.
+    """
+    for name, cond in published["conditions"].items():
+        where = f"published.conditions.{name}"
+        for key in ("encoders", "feature_sd"):
+            if cond["network"] not in published[key]:
+                raise ConfigError(f"{where}.network: {cond['network']!r} has no entry under "
+                                  f"published.{key} ({', '.join(published[key])}); add one")  # fmt: skip
+        layers = [layer for layers in cond["layer_sets"].values() for layer in layers]
+        try:
+            check_encoder(published["encoders"][cond["network"]], layers, weights)
+        except ValueError as error:
+            raise ConfigError(f"{where}: {error}") from error
+    missing = sorted(set(published_zips(published)) - set(listed))
+    if missing:
+        raise ConfigError(f"published: {len(missing)} decoded-feature files are not in "
+                          f"{published['file_list']}: {', '.join(missing[:3])}; fix the condition's "
+                          "image_type, network, layers or subjects (the authors' names: S1, VGG19)")  # fmt: skip
+
+
 def check_config(config: Mapping) -> None:
     """Check a validated workflow config; raise :class:`ConfigError` naming the entry and the fix."""
     enc = config["encoder"]

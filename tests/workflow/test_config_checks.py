@@ -115,3 +115,23 @@ def test_schema_enums_follow_the_registries():
     assert props["evaluation"]["properties"]["metrics"]["items"]["enum"] == list(METRICS)
     assert props["reconstruction"]["properties"]["rescale"]["enum"] == list(METHODS)
     assert props["encoder"]["properties"]["name"]["enum"] == list(ENCODERS)
+
+
+def test_published_conditions_are_checked_against_networks_and_the_file_list():
+    from pipeline.config import check_published, published_zips
+    from pipeline.download import read_file_list
+
+    shen = yaml.safe_load((ROOT / "config" / "shen2019.yaml").read_text())
+    published, weights = shen["published"], shen["encoder"]["weights"]
+    listed = list(read_file_list(ROOT / published["file_list"]))
+    assert len(published_zips(published)) == 4 * 19 * 3  # natural, color_shape, alphabet, imagery
+    check_published(published, weights, listed)
+    published["conditions"]["letters"]["network"] = "AlexNet"
+    with pytest.raises(ConfigError, match="conditions.letters.network: 'AlexNet' has no entry under published.encoders"):
+        check_published(published, weights, listed)
+    published["conditions"]["letters"].update(network="VGG19", image_type="letters")
+    with pytest.raises(ConfigError, match="57 decoded-feature files are not in .*decodedfeatures-letters-VGG19-conv1_1-S1"):
+        check_published(published, weights, listed)
+    published["conditions"]["letters"].update(image_type="alphabet", layer_sets={"all": ["conv6_1"]})
+    with pytest.raises(ConfigError, match=r"conditions.letters: encoder 'vgg19_caffe' has no layers \['conv6_1'\]"):
+        check_published(published, weights, listed)

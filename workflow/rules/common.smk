@@ -4,7 +4,7 @@ import math
 import re
 from pathlib import Path
 
-from pipeline.config import download_outputs, layer_sets, load_workflow_config, session_labels, subject_test_sets
+from pipeline.config import check_published, download_outputs, layer_sets, load_workflow_config, session_labels, subject_test_sets
 
 from pipeline.download import read_file_list
 

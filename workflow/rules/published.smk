@@ -70,6 +70,7 @@ if PUB:
     # The shipped list is found from any working directory (--directory).
     _list = Path(PUB["file_list"])
     PUBLISHED_FILES = read_file_list(_list if _list.exists() else Path(workflow.basedir) / _list)
+    check_published(PUB, ENC.get("weights"), list(PUBLISHED_FILES))
 
 
 if PUB:
