@@ -133,7 +133,7 @@ def published_figure(rows: Mapping[str, str | os.PathLike], output: str | os.Pat
     else:
         print(f"{output}: no true images given (the stimulus images come from the authors on "
               "request): the figure shows reconstructions only, and no scores are computed")
-    image_grid(grid, output)
+    image_grid(grid, output, columns=labels)
 
 
 def _displayed(folder: str | os.PathLike, labels: Sequence[str]) -> np.ndarray:
