@@ -216,3 +216,75 @@ def grid_rows(image_set):
                 f"results/reconstruction/true/{layer_set}/{variant}/{image_set}/chunk-{k}"
                 for k in chunks(image_set)]
     return rows
+
+
+# The authors' published decoded features (config `published`, rules in published.smk).
+PUB = config.get("published")
+
+
+def decoded_download(wc):
+    """The download entry of one of the authors' decoded-feature zips (name, id, md5 in their list)."""
+    name = f"decodedfeatures-{wc.image_type}-{wc.network}-{wc.layer}-{wc.subject}.zip"
+    file_id, md5 = PUBLISHED_FILES[name]
+    folder = f"{PUB_ROOT}/{wc.image_type}/{wc.network}/{wc.layer}/{wc.subject}"
+    return {"url": PUB["url"].format(id=file_id, name=name), "path": f"{PUB['data_dir']}/{name}",
+            "md5": md5, "unzip": PUB["data_dir"], "files": [folder]}
+
+
+def published_folder(condition, layer, subject):
+    entry = PUB["conditions"][condition]
+    return f"{PUB_ROOT}/{entry['image_type']}/{entry['network']}/{layer}/{subject}"
+
+
+def published_layers(condition, layer_set):
+    return list(PUB["conditions"][condition]["layer_sets"][layer_set])
+
+
+def published_generator_inputs(condition):
+    if not PUB["conditions"][condition]["variant"].startswith("icnn_dgn"):
+        return []
+    spec = generator_spec()
+    return [spec["card"]] if "card" in spec else [spec["bdpy_relu7"], *([spec["bounds"]] if spec.get("bounds") else [])]
+
+
+def published_params(wc):
+    entry = PUB["conditions"][wc.condition]
+    variant = entry["variant"]
+    return {
+        "folder": f"{PUB_ROOT}/{entry['image_type']}/{entry['network']}",
+        "layers": published_layers(wc.condition, wc.layer_set),
+        "subject": wc.subject,
+        "roi": wc.roi,
+        "labels": list(entry["images"]),
+        "variant": variant,
+        "encoder": PUB["encoders"][entry["network"]],
+        "weights": ENC.get("weights"),
+        "image_size": ENC["image_size"],
+        "generator": generator_spec() if variant.startswith("icnn_dgn") else None,
+        "options": dict((PUB.get("options") or {}).get(variant) or {}),
+        "init": (PUB.get("init") or {}).get(variant),
+        "seed": REC.get("seed", 0),
+        "device": REC.get("device", "cpu"),
+    }
+
+
+def published_rows(condition):
+    """Figure row label -> reconstruction folder: layer sets, then ROIs, then subjects; a label
+    names only what varies in the condition."""
+    entry = PUB["conditions"][condition]
+    rows = {}
+    for layer_set in entry["layer_sets"]:
+        for roi in entry["rois"]:
+            for subject in PUB["subjects"]:
+                parts = [p for p, many in ((layer_set, len(entry["layer_sets"]) > 1),
+                                           (roi, len(entry["rois"]) > 1), (subject, True)) if many]
+                rows[" ".join(parts)] = f"results/published/{condition}/{layer_set}/{roi}/{subject}"
+    return rows
+
+
+if PUB:
+    PUB_ROOT = f"{PUB['data_dir']}/decodedfeatures"
+    # The shipped list is found from any working directory (--directory).
+    _list = Path(PUB["file_list"])
+    PUBLISHED_FILES = read_file_list(_list if _list.exists() else Path(workflow.basedir) / _list)
+    check_published(PUB, ENC.get("weights"), list(PUBLISHED_FILES))

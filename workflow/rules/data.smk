@@ -48,10 +48,11 @@ rule check_data:
 # `snakemake download --configfile ...` fetches them all.
 DOWNLOADS = config.get("downloads") or []
 for _entry in DOWNLOADS:
+    _rule_id = re.sub(r"\W", "_", Path(_entry["path"]).name)
 
     rule:
         name:
-            "download_" + re.sub(r"\W", "_", Path(_entry["path"]).name)
+            f"download_{_rule_id}"
         output:
             download_outputs(_entry),
         log:
