@@ -144,7 +144,8 @@ def _convert(value: Any, annotation: Any) -> Any:
     if dataclasses.is_dataclass(annotation) and isinstance(value, Mapping):
         return section("config", annotation, value, annotation.__name__)
     if isinstance(value, list):
-        return tuple(value)
+        item = args[0] if origin is tuple and len(args) == 2 and args[1] is Ellipsis else Any
+        return tuple(_convert(v, item) for v in value)
     return value
 
 

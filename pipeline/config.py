@@ -14,7 +14,7 @@ from pathlib import Path
 from common.config import ConfigError, validate
 from decoders.labels import LabelSpec
 from icnn.networks.registry import check_encoder
-from icnn.recon import VARIANTS, variant_options
+from icnn.recon import VARIANTS, needs_generator, variant_options
 
 SCHEMA = Path(__file__).resolve().parents[1] / "workflow" / "schemas" / "config.schema.yaml"
 
@@ -220,7 +220,7 @@ def check_config(config: Mapping) -> None:
                 raise ConfigError(f"subjects.{subject}.test.{image_set}: no image set of that name "
                                   f"({', '.join(sets)}); add it under image_sets")  # fmt: skip
             _must_exist(fmri, f"subjects.{subject}.test.{image_set}", made_here, produced)
-    if any(v.startswith("icnn_dgn") for v in rec["variants"]):
+    if any(needs_generator(v) for v in rec["variants"]):
         gen = config.get("generator") or {}
         if not gen:
             raise ConfigError("generator: the DGN variants need a generator: 'train: config/dgn.yaml', "

@@ -66,7 +66,7 @@ def train_decoder(
     voxels: np.ndarray | None = None,
     alpha: float = 100.0,
     n_voxels: int | None = 500,
-    chunk_size: int = 256,
+    chunk_size: int = 128,
     device: str = "cpu",
     threads: int = 1,
 ) -> None:

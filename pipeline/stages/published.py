@@ -22,7 +22,7 @@ from decoders.mat_features import read_feature_sd, read_mat_features
 from icnn.features import extract_features
 from icnn.images import find_images, load_images
 from icnn.networks.registry import build_encoder
-from icnn.recon import reconstruct
+from icnn.recon import needs_generator, reconstruct
 from icnn.recon.rescale import rescale_to_spread
 from pipeline.stages.figures import image_grid
 from pipeline.stages.reconstruction import generator_prior, write_reconstructions
@@ -102,7 +102,7 @@ def reconstruct_published(
     features = read_published_features(folder, layers, labels, subject, roi,
                                        feature_shapes(model, layers, image_size))  # fmt: skip
     features = rescale_to_spread(features, sd)
-    prior = generator_prior(generator, device) if variant.startswith("icnn_dgn") else None
+    prior = generator_prior(generator, device) if needs_generator(variant) else None
     seeds = [seed + i for i in range(len(labels))]
     result = reconstruct(features, model, variant, generator=prior, image_size=(image_size, image_size),
                          init=init, options=options, seed=seeds, device=device)  # fmt: skip

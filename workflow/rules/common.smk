@@ -4,8 +4,8 @@ import math
 import re
 from pathlib import Path
 
+from icnn.recon.variants import VARIANTS, needs_generator
 from pipeline.config import check_published, download_outputs, layer_sets, load_workflow_config, session_labels, subject_test_sets
-
 from pipeline.download import read_file_list
 
 # Schema (defaults filled in, one-line errors naming the closest key), then the checks a schema
@@ -28,7 +28,7 @@ wildcard_constraints:
     roi="[^/]+",
     layer="[^/]+",
     image_set="[^/]+",
-    variant="icnn_[a-z_]+",
+    variant="|".join(VARIANTS),  # the names of the variant registry
     layer_set="[^/]+",
     chunk="[0-9]+",
 
@@ -131,7 +131,7 @@ def generator_spec():
 
 
 def generator_inputs(wildcards):
-    if not wildcards.variant.startswith("icnn_dgn"):
+    if not needs_generator(wildcards.variant):
         return []
     spec = generator_spec()
     return [spec["card"]] if "card" in spec else [spec["bdpy_relu7"]]
@@ -173,7 +173,7 @@ def recon_job(wc, rescale):
         seed=REC["seed"],
         options=recon_options(wc.variant),
         rescale=rescale,
-        generator=generator_spec() if wc.variant.startswith("icnn_dgn") else None,
+        generator=generator_spec() if needs_generator(wc.variant) else None,
         device=REC.get("device", "cpu"),
         micro_batch=REC.get("micro_batch"),
         autocast_bf16=REC.get("autocast_bf16", False),
@@ -241,7 +241,7 @@ def published_layers(condition, layer_set):
 
 
 def published_generator_inputs(condition):
-    if not PUB["conditions"][condition]["variant"].startswith("icnn_dgn"):
+    if not needs_generator(PUB["conditions"][condition]["variant"]):
         return []
     spec = generator_spec()
     return [spec["card"]] if "card" in spec else [spec["bdpy_relu7"], *([spec["bounds"]] if spec.get("bounds") else [])]
@@ -260,7 +260,7 @@ def published_params(wc):
         "encoder": PUB["encoders"][entry["network"]],
         "weights": ENC.get("weights"),
         "image_size": ENC["image_size"],
-        "generator": generator_spec() if variant.startswith("icnn_dgn") else None,
+        "generator": generator_spec() if needs_generator(variant) else None,
         "options": dict((PUB.get("options") or {}).get(variant) or {}),
         "init": (PUB.get("init") or {}).get(variant),
         "seed": REC.get("seed", 0),
