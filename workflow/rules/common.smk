@@ -22,6 +22,9 @@ LAYER_SETS = layer_sets(config)  # name -> {layers, variants}
 FIGURE_LAYER_SET = FIG.get("layer_set") or next(iter(LAYER_SETS))
 DEMO = config.get("demo_data")
 DATA_CHECK = "results/checks/data_checks.tsv"
+# Read through ancient(): the one check job rewrites every subject's mask, but a mask changes only
+# with its subject's fMRI files, which the decoder rules take as inputs themselves.
+VOXEL_MASK = "results/checks/voxels/{subject}.npz"
 
 wildcard_constraints:
     subject="[^/]+",
@@ -41,7 +44,7 @@ def demo_ready():
 
 def voxel_mask(subject):
     """The voxels the data check kept for a subject's decoders (one mask per ROI)."""
-    return f"results/checks/voxels/{subject}.npz"
+    return VOXEL_MASK.format(subject=subject)
 
 
 def image_dir(image_set):
