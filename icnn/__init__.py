@@ -14,11 +14,13 @@ from icnn.recon import (
     ReconResult,
     reconstruct,
     rescale_decoded,
+    rescale_to_spread,
     true_feature_stats,
 )
 
 __all__ = [
     "reconstruct", "ReconResult", "VARIANTS", "REGISTRY", "DEFAULT_OPTIONS", "GDOptions", "LBFGSOptions",
     "GeneratorPrior", "FeatureExtractor", "extract_features", "ImageDomain", "CAFFE",
-    "TORCHVISION", "get_domain", "network_input", "to_display", "rescale_decoded", "true_feature_stats",
+    "TORCHVISION", "get_domain", "network_input", "to_display", "rescale_decoded",
+    "rescale_to_spread", "true_feature_stats",
 ]  # fmt: skip

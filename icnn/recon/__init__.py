@@ -4,7 +4,7 @@ from icnn.recon.api import ReconResult, reconstruct
 from icnn.recon.gd import GDOptions
 from icnn.recon.lbfgs import LBFGSOptions
 from icnn.recon.prior import GeneratorPrior
-from icnn.recon.rescale import rescale_decoded, true_feature_stats
+from icnn.recon.rescale import rescale_decoded, rescale_to_spread, true_feature_stats
 from icnn.recon.variants import (
     DEFAULT_OPTIONS,
     REGISTRY,
@@ -18,5 +18,5 @@ from icnn.recon.variants import (
 __all__ = [
     "reconstruct", "ReconResult", "VARIANTS", "REGISTRY", "Variant", "get_variant", "needs_generator",
     "DEFAULT_OPTIONS", "variant_options", "GDOptions", "LBFGSOptions", "GeneratorPrior",
-    "rescale_decoded", "true_feature_stats",
+    "rescale_decoded", "rescale_to_spread", "true_feature_stats",
 ]  # fmt: skip

@@ -1,10 +1,12 @@
 # Config validation (at parse time) and the helpers that turn config into job lists.
 import functools
 import math
+import re
 from pathlib import Path
 
 from icnn.recon.variants import VARIANTS, needs_generator
-from pipeline.config import layer_sets, load_workflow_config, subject_test_sets
+from pipeline.config import check_published, download_outputs, layer_sets, load_workflow_config, session_labels, subject_test_sets
+from pipeline.download import read_file_list
 
 # Schema (defaults filled in, one-line errors naming the closest key), then the checks a schema
 # cannot make; the validated config replaces the given one in place (Snakemake holds `config`).
@@ -20,6 +22,9 @@ LAYER_SETS = layer_sets(config)  # name -> {layers, variants}
 FIGURE_LAYER_SET = FIG.get("layer_set") or next(iter(LAYER_SETS))
 DEMO = config.get("demo_data")
 DATA_CHECK = "results/checks/data_checks.tsv"
+# Read through ancient(): the one check job rewrites every subject's mask, but a mask changes only
+# with its subject's fMRI files, which the decoder rules take as inputs themselves.
+VOXEL_MASK = "results/checks/voxels/{subject}.npz"
 
 wildcard_constraints:
     subject="[^/]+",
@@ -39,7 +44,7 @@ def demo_ready():
 
 def voxel_mask(subject):
     """The voxels the data check kept for a subject's decoders (one mask per ROI)."""
-    return f"results/checks/voxels/{subject}.npz"
+    return VOXEL_MASK.format(subject=subject)
 
 
 def image_dir(image_set):
@@ -56,7 +61,14 @@ def _scanned_labels(image_set):
     """Labels of a set's images, scanned once per parse (the DAG asks for them per condition)."""
     from icnn.images import find_images
 
-    return sorted(find_images(image_dir(image_set)))
+    try:
+        return sorted(find_images(image_dir(image_set)))
+    except FileNotFoundError as error:
+        # Parsing does not need the images (the download and the `published` target run without).
+        raise FileNotFoundError(f"image set {image_set!r}: {error}. Published studies' stimulus images "
+                                "come from their authors (Shen et al. 2019: on request, see "
+                                "config/shen2019.yaml); `snakemake download` and `snakemake published` "
+                                "need none") from error
 
 
 def image_files(image_set):
@@ -207,3 +219,75 @@ def grid_rows(image_set):
                 f"results/reconstruction/true/{layer_set}/{variant}/{image_set}/chunk-{k}"
                 for k in chunks(image_set)]
     return rows
+
+
+# The authors' published decoded features (config `published`, rules in published.smk).
+PUB = config.get("published")
+
+
+def decoded_download(wc):
+    """The download entry of one of the authors' decoded-feature zips (name, id, md5 in their list)."""
+    name = f"decodedfeatures-{wc.image_type}-{wc.network}-{wc.layer}-{wc.subject}.zip"
+    file_id, md5 = PUBLISHED_FILES[name]
+    folder = f"{PUB_ROOT}/{wc.image_type}/{wc.network}/{wc.layer}/{wc.subject}"
+    return {"url": PUB["url"].format(id=file_id, name=name), "path": f"{PUB['data_dir']}/{name}",
+            "md5": md5, "unzip": PUB["data_dir"], "files": [folder]}
+
+
+def published_folder(condition, layer, subject):
+    entry = PUB["conditions"][condition]
+    return f"{PUB_ROOT}/{entry['image_type']}/{entry['network']}/{layer}/{subject}"
+
+
+def published_layers(condition, layer_set):
+    return list(PUB["conditions"][condition]["layer_sets"][layer_set])
+
+
+def published_generator_inputs(condition):
+    if not needs_generator(PUB["conditions"][condition]["variant"]):
+        return []
+    spec = generator_spec()
+    return [spec["card"]] if "card" in spec else [spec["bdpy_relu7"], *([spec["bounds"]] if spec.get("bounds") else [])]
+
+
+def published_params(wc):
+    entry = PUB["conditions"][wc.condition]
+    variant = entry["variant"]
+    return {
+        "folder": f"{PUB_ROOT}/{entry['image_type']}/{entry['network']}",
+        "layers": published_layers(wc.condition, wc.layer_set),
+        "subject": wc.subject,
+        "roi": wc.roi,
+        "labels": list(entry["images"]),
+        "variant": variant,
+        "encoder": PUB["encoders"][entry["network"]],
+        "weights": ENC.get("weights"),
+        "image_size": ENC["image_size"],
+        "generator": generator_spec() if needs_generator(variant) else None,
+        "options": dict((PUB.get("options") or {}).get(variant) or {}),
+        "init": (PUB.get("init") or {}).get(variant),
+        "seed": REC.get("seed", 0),
+        "device": REC.get("device", "cpu"),
+    }
+
+
+def published_rows(condition):
+    """Figure row label -> reconstruction folder: layer sets, then ROIs, then subjects; a label
+    names only what varies in the condition."""
+    entry = PUB["conditions"][condition]
+    rows = {}
+    for layer_set in entry["layer_sets"]:
+        for roi in entry["rois"]:
+            for subject in PUB["subjects"]:
+                parts = [p for p, many in ((layer_set, len(entry["layer_sets"]) > 1),
+                                           (roi, len(entry["rois"]) > 1), (subject, True)) if many]
+                rows[" ".join(parts)] = f"results/published/{condition}/{layer_set}/{roi}/{subject}"
+    return rows
+
+
+if PUB:
+    PUB_ROOT = f"{PUB['data_dir']}/decodedfeatures"
+    # The shipped list is found from any working directory (--directory).
+    _list = Path(PUB["file_list"])
+    PUBLISHED_FILES = read_file_list(_list if _list.exists() else Path(workflow.basedir) / _list)
+    check_published(PUB, ENC.get("weights"), list(PUBLISHED_FILES))

@@ -4,7 +4,7 @@
 rule train_decoder:
     input:
         check=ancient(DATA_CHECK),
-        voxels=lambda wc: voxel_mask(wc.subject),
+        voxels=ancient(VOXEL_MASK),
         fmri=lambda wc: config["subjects"][wc.subject]["train"]["fmri"],
         features=lambda wc: f"results/features/{config['subjects'][wc.subject]['train']['image_set']}.h5",
     output:
@@ -20,7 +20,7 @@ rule train_decoder:
         mem_mb=8000,
     params:
         roi=lambda wc: config["rois"][wc.roi],
-        label_key=lambda wc: config["subjects"][wc.subject].get("label_key", "stimulus_name"),
+        labels=lambda wc: session_labels(config["subjects"][wc.subject], config["subjects"][wc.subject]["train"]["image_set"]),
         decoder=decoder_fit_settings(),
     script:
         "../scripts/train_decoder.py"
@@ -28,7 +28,7 @@ rule train_decoder:
 
 rule decode:
     input:
-        voxels=lambda wc: voxel_mask(wc.subject),
+        voxels=ancient(VOXEL_MASK),
         fmri=lambda wc: config["subjects"][wc.subject]["test"][wc.image_set],
         reference="results/features/{image_set}.h5",
         models=expand("results/decoders/{{subject}}/{{roi}}/{layer}.h5", layer=decode_layers()),
@@ -45,7 +45,7 @@ rule decode:
         mem_mb=4000,
     params:
         roi=lambda wc: config["rois"][wc.roi],
-        label_key=lambda wc: config["subjects"][wc.subject].get("label_key", "stimulus_name"),
+        labels=lambda wc: session_labels(config["subjects"][wc.subject], wc.image_set),
         layers=decode_layers(),
         device=config["decoder"].get("device", "cpu"),
     script:
