@@ -1,7 +1,8 @@
 """The data check: every subject's fMRI files and every image set, before any compute.
 
-One workflow rule runs :func:`check_data`; every rule that computes depends on its output, so a
-bad file fails the run first, naming the file and the fix. It also decides which voxels the
+The workflow checks each image set (:func:`write_image_check`) and each subject
+(:func:`write_subject_check`), then gathers them in one table that every computing rule waits
+for, so a bad file fails the run first, naming the file and the fix. It also decides which voxels the
 decoders use (all of them, or the finite ones when the config asks to drop the others).
 """
 
@@ -10,7 +11,6 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
@@ -129,14 +129,6 @@ def check_subject(name: str, entry: Mapping, rois: Mapping[str, str],
     return checks, keep
 
 
-def check_image_set(directory: str | os.PathLike) -> list[str]:
-    """Every image of a set opens in a supported mode; returns the labels."""
-    found = find_images(directory)
-    for path in found.values():
-        read_image(path)
-    return sorted(found)
-
-
 def save_voxel_masks(path: str | os.PathLike, masks: Mapping[str, np.ndarray]) -> None:
     """Write the voxels each ROI's decoders use (one boolean array per ROI), atomically."""
     with atomic_path(path) as tmp, open(tmp, "wb") as handle:
@@ -144,27 +136,30 @@ def save_voxel_masks(path: str | os.PathLike, masks: Mapping[str, np.ndarray]) -
 
 
 def load_voxel_mask(path: str | os.PathLike, roi: str) -> np.ndarray:
-    """The voxels of ``roi`` that the data check kept (written by :func:`check_data`)."""
+    """The voxels of ``roi`` that the data check kept (written by :func:`write_subject_check`)."""
     with np.load(path) as masks:
         if roi not in masks:
             raise KeyError(f"{path} has no voxel mask of ROI {roi!r}; rerun the data check")
         return masks[roi]
 
 
-def check_data(subjects: Mapping[str, Mapping], rois: Mapping[str, str], image_sets: Mapping[str, str],
-               n_voxels: int | None, nonfinite: str, output: str | os.PathLike,
-               voxel_masks: Mapping[str, str | os.PathLike]) -> None:  # fmt: skip
-    """The workflow's first check: image sets, then every subject's sessions.
+def write_image_check(directory: str | os.PathLike, output: str | os.PathLike) -> None:
+    """Check an image set (every file opens in a supported mode); write its labels and files."""
+    found = find_images(directory)
+    for path in found.values():
+        read_image(path)
+    write_tsv(output, ["label", "file"], [[label, os.fspath(found[label])] for label in sorted(found)])
 
-    Writes a TSV (file, roi, voxels, samples, nonfinite_voxels) and each subject's voxel masks.
-    """
+
+def write_subject_check(name: str, entry: Mapping, rois: Mapping[str, str], image_sets: Mapping[str, str],
+                        n_voxels: int | None, nonfinite: str, output: str | os.PathLike,
+                        voxel_mask: str | os.PathLike) -> None:  # fmt: skip
+    """Check a subject's sessions; write a TSV (file, roi, voxels, samples, nonfinite_voxels) and
+    the voxels its decoders use (one mask per ROI)."""
     if nonfinite not in NONFINITE_POLICIES:
         raise ValueError(f"decoder.nonfinite_voxels: {nonfinite!r} is not one of {NONFINITE_POLICIES}")
-    labels = {name: check_image_set(directory) for name, directory in image_sets.items()}
-    rows = []
-    for name, entry in subjects.items():
-        checks, keep = check_subject(name, entry, rois, labels, n_voxels, nonfinite)
-        rows += [[c.file, c.roi, str(c.voxels), str(c.samples), str(c.nonfinite_voxels)] for c in checks]
-        Path(voxel_masks[name]).parent.mkdir(parents=True, exist_ok=True)
-        save_voxel_masks(voxel_masks[name], keep)
-    write_tsv(output, ["file", "roi", "voxels", "samples", "nonfinite_voxels"], rows)
+    labels = {image_set: sorted(find_images(directory)) for image_set, directory in image_sets.items()}
+    checks, keep = check_subject(name, entry, rois, labels, n_voxels, nonfinite)
+    save_voxel_masks(voxel_mask, keep)
+    write_tsv(output, ["file", "roi", "voxels", "samples", "nonfinite_voxels"],
+              [[c.file, c.roi, c.voxels, c.samples, c.nonfinite_voxels] for c in checks])  # fmt: skip

@@ -37,7 +37,7 @@ def nan_voxels(study: Path, columns: list[int]) -> None:
 def assert_failed_in_check(run, study: Path, message: str) -> None:
     assert run.returncode != 0
     assert message in run.stderr + run.stdout
-    assert message in (study / "logs" / "check_data.log").read_text()
+    assert any(message in log.read_text() for log in (study / "logs").glob("check_*/*.log"))
     assert not (study / "results" / "features").exists()
     assert not (study / "results" / "checks" / "data_checks.tsv").exists()
 
@@ -59,6 +59,7 @@ def test_nan_voxels_can_be_dropped_by_config(study):
     rows = (study / "results/checks/data_checks.tsv").read_text().splitlines()
     assert f"{TRAIN}\tVC\t420\t120\t3" in rows
     masks = np.load(study / "results/checks/voxels/sub-02.npz")
+    assert np.load(study / "results/checks/voxels/sub-01.npz")["VC"].sum() == 420
     assert masks["VC"].sum() == 417
 
 

@@ -22,9 +22,8 @@ LAYER_SETS = layer_sets(config)  # name -> {layers, variants}
 FIGURE_LAYER_SET = FIG.get("layer_set") or next(iter(LAYER_SETS))
 DEMO = config.get("demo_data")
 DATA_CHECK = "results/checks/data_checks.tsv"
-# Read through ancient(): the one check job rewrites every subject's mask, but a mask changes only
-# with its subject's fMRI files, which the decoder rules take as inputs themselves.
 VOXEL_MASK = "results/checks/voxels/{subject}.npz"
+IMAGE_CHECK = "results/checks/images/{image_set}.tsv"
 
 wildcard_constraints:
     subject="[^/]+",
@@ -42,9 +41,21 @@ def demo_ready():
         checkpoints.demo_data.get()
 
 
-def voxel_mask(subject):
-    """The voxels the data check kept for a subject's decoders (one mask per ROI)."""
-    return VOXEL_MASK.format(subject=subject)
+def image_check(image_set):
+    """The check of an image set (its labels and files)."""
+    return IMAGE_CHECK.format(image_set=image_set)
+
+
+def subject_files(subject):
+    """A subject's fMRI files: the training session, then the test sessions."""
+    entry = config["subjects"][subject]
+    return [entry["train"]["fmri"], *entry["test"].values()]
+
+
+def subject_image_sets(subject):
+    """The image sets a subject saw: the training set, then the test sets."""
+    entry = config["subjects"][subject]
+    return [entry["train"]["image_set"], *entry["test"]]
 
 
 def image_dir(image_set):

@@ -18,30 +18,71 @@ if DEMO:
             "../scripts/demo_data.py"
 
 
-rule check_data:
+rule check_images:
     input:
         demo_inputs,
-        fmri=sorted({f for entry in config["subjects"].values() for f in [entry["train"]["fmri"], *entry["test"].values()]}),
+        images=lambda wc: image_files(wc.image_set),
     output:
-        table=DATA_CHECK,
-        voxels=[voxel_mask(s) for s in config["subjects"]],
+        IMAGE_CHECK,
     log:
-        "logs/check_data.log",
+        "logs/check_images/{image_set}.log",
     conda:
         "../envs/icnn.yaml"
-    # every rule that computes depends on it: bad data fails before any compute
+    # the checks run before anything that computes
     priority: 20
     threads: 1
     resources:
         mem_mb=2000,
     params:
-        subjects=config["subjects"],
+        image_dir=lambda wc: image_dir(wc.image_set),
+    script:
+        "../scripts/check_images.py"
+
+
+rule check_subject:
+    input:
+        fmri=lambda wc: subject_files(wc.subject),
+        images=lambda wc: [image_check(s) for s in subject_image_sets(wc.subject)],
+    output:
+        table="results/checks/subjects/{subject}.tsv",
+        voxels=VOXEL_MASK,
+    log:
+        "logs/check_subject/{subject}.log",
+    conda:
+        "../envs/icnn.yaml"
+    priority: 20
+    threads: 1
+    resources:
+        mem_mb=2000,
+    params:
+        entry=lambda wc: config["subjects"][wc.subject],
         rois=config["rois"],
-        image_sets=config["image_sets"],
+        image_sets=lambda wc: {s: image_dir(s) for s in subject_image_sets(wc.subject)},
         n_voxels=config["decoder"].get("n_voxels"),
         nonfinite=config["decoder"]["nonfinite_voxels"],
     script:
-        "../scripts/check_data.py"
+        "../scripts/check_subject.py"
+
+
+# Every computing rule waits for this table (read through ancient(), so that a rerun of the
+# checks alone recomputes nothing; each rule also takes the check of its own data, which
+# carries changes of that data downstream).
+rule check_data:
+    input:
+        images=[image_check(s) for s in config["image_sets"]],
+        subjects=[f"results/checks/subjects/{s}.tsv" for s in config["subjects"]],
+    output:
+        DATA_CHECK,
+    log:
+        "logs/check_data.log",
+    conda:
+        "../envs/icnn.yaml"
+    priority: 20
+    threads: 1
+    resources:
+        mem_mb=1000,
+    script:
+        "../scripts/gather_checks.py"
 
 
 # One job per published file, so that each declares what it produces (the unzipped files too);

@@ -4,7 +4,7 @@
 rule train_decoder:
     input:
         check=ancient(DATA_CHECK),
-        voxels=ancient(VOXEL_MASK),
+        voxels=VOXEL_MASK,
         fmri=lambda wc: config["subjects"][wc.subject]["train"]["fmri"],
         features=lambda wc: f"results/features/{config['subjects'][wc.subject]['train']['image_set']}.h5",
     output:
@@ -28,7 +28,7 @@ rule train_decoder:
 
 rule decode:
     input:
-        voxels=ancient(VOXEL_MASK),
+        voxels=VOXEL_MASK,
         fmri=lambda wc: config["subjects"][wc.subject]["test"][wc.image_set],
         reference="results/features/{image_set}.h5",
         models=expand("results/decoders/{{subject}}/{{roi}}/{layer}.h5", layer=decode_layers()),

@@ -5,6 +5,7 @@ rule true_features:
     input:
         lambda wc: image_files(wc.image_set),
         check=ancient(DATA_CHECK),
+        images_checked=IMAGE_CHECK,
     output:
         "results/features/{image_set}.h5",
     log:

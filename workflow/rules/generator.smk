@@ -8,6 +8,7 @@ if (config.get("generator") or {}).get("train"):
             config=config["generator"]["train"],
             images=image_files(GEN_SET),
             check=ancient(DATA_CHECK),
+            images_checked=image_check(GEN_SET),
         output:
             "results/dgn/generator.yaml",
         log:

@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from decoders.bdata import BData
-from pipeline.stages.checks import check_data, load_voxel_mask
+from pipeline.stages.checks import load_voxel_mask, write_image_check, write_subject_check
 
 ROIS = {"V1": "ROI_V1 = 1", "VC": "ROI_VC = 1"}
 N_VOXELS = 30  # V1 is the first 12
@@ -49,10 +49,13 @@ def study(tmp_path):
 
 
 def run_check(study, n_voxels=5, nonfinite="refuse"):
-    out = study["root"] / "results" / "checks.tsv"
-    masks = {"s1": study["root"] / "results" / "s1.npz"}
-    check_data(study["subjects"], ROIS, study["image_sets"], n_voxels, nonfinite, out, masks)
-    return out, masks["s1"]
+    """The workflow's checks: each image set, then the subject (voxel masks beside its table)."""
+    results = study["root"] / "results"
+    for name, directory in study["image_sets"].items():
+        write_image_check(directory, results / f"{name}.tsv")
+    out, mask = results / "checks.tsv", results / "s1.npz"
+    write_subject_check("s1", study["subjects"]["s1"], ROIS, study["image_sets"], n_voxels, nonfinite, out, mask)
+    return out, mask
 
 
 def test_clean_data_passes_and_keeps_every_voxel(study):
@@ -110,7 +113,8 @@ def test_damaged_files_are_named(study):
     (study["root"] / "natural" / "te1.png").write_bytes(b"\x89PNG broken")
     with pytest.raises(ValueError, match="te1.png cannot be read"):
         run_check(study)
-    assert not (study["root"] / "results").exists()
+    assert not (study["root"] / "results" / "checks.tsv").exists()
+    assert not (study["root"] / "results" / "s1.npz").exists()
 
 
 def test_sessions_with_different_voxels_are_refused(study):
