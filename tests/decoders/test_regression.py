@@ -4,7 +4,8 @@ import pytest
 from fastl2lir import FastL2LiR  # a test dependency: an ImportError here must fail the run
 from sklearn.base import clone
 
-from decoders.regression import FastL2Decoder, read_unit_stats
+from decoders.regression import FastL2Decoder
+from decoders.shards import read_unit_stats
 
 # fastl2lir 0.11 warns a lot under NumPy 2 (np.matrix, scalar conversion); not our concern.
 pytestmark = pytest.mark.filterwarnings("ignore:::fastl2lir")
@@ -86,14 +87,14 @@ def test_unit_stats_read_without_the_weights(tmp_path, regression_data):
     X, Y, _ = regression_data
     model = FastL2Decoder(n_voxels=6, dtype="float64").fit(X, Y)
     model.save(tmp_path / "model.h5")
-    y_mean, y_std = read_unit_stats(tmp_path / "model.h5")
+    y_mean, y_std = read_unit_stats([tmp_path / "model.h5"])
     np.testing.assert_array_equal(y_mean, model.y_mean_)
     np.testing.assert_array_equal(y_std, model.y_std_)
     assert y_mean.shape == (3, 2, 2)
     with h5py.File(tmp_path / "other.h5", "w"):
         pass
     with pytest.raises(ValueError, match="is not a FastL2Decoder file"):
-        read_unit_stats(tmp_path / "other.h5")
+        read_unit_stats([tmp_path / "other.h5"])
 
 
 def test_predict_average_per_image_and_per_trial(regression_data):
