@@ -23,6 +23,7 @@ from decoders.mat_features import read_mat_features
 __all__ = [
     "DecodedFeatureStore",
     "FeatureStore",
+    "feature_writer",
     "read_mat_features",
     "write_decoded_features",
     "write_features",
@@ -69,6 +70,23 @@ class FeatureWriter:
 
 @contextlib.contextmanager
 def feature_writer(
+    path: str | os.PathLike,
+    labels: Sequence[str],
+    shapes: Mapping[str, tuple[int, ...]],
+    dtype: str | Mapping[str, np.dtype] = "float32",
+    attrs: Mapping | None = None,
+) -> Iterator[FeatureWriter]:
+    """Create a true-feature store atomically and yield a writer that fills it by rows.
+
+    The file appears under `path` when the block completes. Arguments after `path` are
+    those of :func:`group_writer`.
+    """
+    with atomic_h5(path) as h5, group_writer(h5, labels, shapes, dtype, attrs) as writer:
+        yield writer
+
+
+@contextlib.contextmanager
+def group_writer(
     group: h5py.Group,
     labels: Sequence[str],
     shapes: Mapping[str, tuple[int, ...]],
@@ -127,7 +145,7 @@ def _write_group(
     # Each layer keeps its precision (decoded float64 stays float64).
     dtypes = {layer: array.dtype for layer, array in arrays.items()}
     shapes = {layer: array.shape[1:] for layer, array in arrays.items()}
-    with feature_writer(group, labels, shapes, dtypes, attrs) as writer:
+    with group_writer(group, labels, shapes, dtypes, attrs) as writer:
         for layer, array in arrays.items():
             writer.write(layer, 0, array)
     for layer, mean in (train_mean or {}).items():

@@ -135,9 +135,13 @@ class FastL2Decoder(BaseEstimator):
         check_finite(X, "X (voxel patterns)")
         self.n_features_in_ = X.shape[1]
         self.x_mean_, self.x_std_ = (s.astype(self.np_dtype) for s in column_stats(X))
-        valid = X.std(axis=0) > 0
+        valid = np.ptp(X, axis=0) > 0
         # Constant voxels z-score to exactly 0 (not rounding noise), so they get no weight.
-        xz = np.where(valid, (X - self.x_mean_) / self.x_std_, 0).astype(self.np_dtype)
+        # In place: one temporary of X's size (X is 0.5 GB at the study's size).
+        xz = X - self.x_mean_
+        xz /= self.x_std_
+        xz[:, ~valid] = 0
+        xz = xz.astype(self.np_dtype, copy=False)
         device = torch.device(self.device)
         return solver.RidgeProblem(torch.from_numpy(xz).to(device),
                                    torch.from_numpy(valid).to(device), float(self.alpha),

@@ -24,26 +24,35 @@ def unit_chunks(n_units: int, chunk_size: int, progress: bool, desc: str) -> Ite
 
 
 def zscore_chunk(
-    y: torch.Tensor,
-    y_stats: tuple[torch.Tensor, torch.Tensor],
-    chunk: slice,
-    like: torch.Tensor,
-    sample_index: torch.Tensor | None = None,
+    y: torch.Tensor, y_stats: tuple[torch.Tensor, torch.Tensor], chunk: slice, like: torch.Tensor
 ) -> torch.Tensor:
-    """Units `chunk` of `y`, z-scored, with the dtype and device of `like`.
-
-    With `sample_index`, `y` holds one row per image and row ``sample_index[i]`` is sample
-    i: the chunk is expanded to samples here, so a layer never exists as samples x units.
-    """
+    """Units `chunk` of `y`, z-scored, with the dtype and device of `like`."""
     block = y[:, chunk]
-    if sample_index is not None:
-        block = block[sample_index]
     if block.dtype not in (torch.float32, torch.float64):
         # Integers and float16 storage: centre in float64 (float16 would lose the mean).
         block = block.double()
     # Centre in the data's own precision before any cast down to float32.
     mean, std = (s[chunk].to(block.dtype) for s in y_stats)
     return ((block - mean) / std).to(device=like.device, dtype=like.dtype)
+
+
+def sample_sums(
+    xz: torch.Tensor, sample_index: torch.Tensor | None, n_rows: int
+) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """``E^T X`` and the samples per row, for features given one row per image.
+
+    With ``E`` the (n_samples, n_rows) one-hot matrix of `sample_index`, the expanded
+    features are ``E Y``, z-scoring commutes with the expansion, and ``X^T E Yz`` =
+    ``(E^T X)^T Yz``: the voxel-unit correlations need one product over images, not over
+    samples (5x fewer operations with 5 samples per image), and Y is never expanded.
+    Without `sample_index`, returns ``(xz, None)``: rows are samples.
+    """
+    if sample_index is None:
+        return xz, None
+    sums = torch.zeros((n_rows, xz.shape[1]), dtype=xz.dtype, device=xz.device)
+    sums.index_add_(0, sample_index, xz)
+    counts = torch.bincount(sample_index, minlength=n_rows).to(xz.dtype)
+    return sums, counts
 
 
 def augmented_gram(xz: torch.Tensor, alpha: float) -> torch.Tensor:
@@ -112,7 +121,7 @@ def fit_selected(
     progress : bool, optional
         Show a tqdm bar.
     sample_index : torch.Tensor of int64, shape (n_samples,), optional
-        Row of `y` of each sample (see :func:`zscore_chunk`).
+        Row of `y` of each sample (see :func:`sample_sums`).
     gram : torch.Tensor, optional
         ``augmented_gram(xz, alpha)``, when the caller fits several unit blocks on one X.
 
@@ -124,13 +133,14 @@ def fit_selected(
     """
     n_units = y.shape[1]
     gram = augmented_gram(xz, alpha) if gram is None else gram
+    xs, counts = sample_sums(xz, sample_index, y.shape[0])
     weights = torch.empty((n_units, n_select), dtype=xz.dtype)
     index = torch.empty((n_units, n_select), dtype=torch.int32)
     bias = torch.empty(n_units, dtype=xz.dtype)
 
     def solve(chunk: slice) -> None:
-        yz = zscore_chunk(y, y_stats, chunk, xz, sample_index)
-        sol, top = _solve_chunk(xz, yz, gram, n_select, valid_voxels)
+        yz = zscore_chunk(y, y_stats, chunk, xz)
+        sol, top = _solve_chunk(xs, counts, yz, gram, n_select, valid_voxels)
         weights[chunk] = sol[:, :n_select].cpu()
         bias[chunk] = sol[:, n_select].cpu()
         index[chunk] = top.to(torch.int32).cpu()
@@ -179,7 +189,8 @@ def gather_submatrices(gram: torch.Tensor, rows: torch.Tensor, block: int = 64) 
 
 
 def _solve_chunk(
-    xz: torch.Tensor,
+    xs: torch.Tensor,
+    counts: torch.Tensor | None,
     y: torch.Tensor,
     gram: torch.Tensor,
     n_select: int,
@@ -187,19 +198,21 @@ def _solve_chunk(
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Select voxels and solve the ridge systems of one chunk of units.
 
-    Returns the solutions (units, n_select + 1; bias last) and the selected voxels.
+    `xs`, `counts` are :func:`sample_sums` (z-scored samples and None when `y` has a row
+    per sample). Returns the solutions (units, n_select + 1; bias last) and the voxels.
     """
-    v = xz.shape[1]
+    v = xs.shape[1]
     # X^T y is both the right-hand side and, over n-1, the Pearson r of z-scored data.
-    xty = xz.T @ y
+    xty = xs.T @ y
     score = xty.abs().masked_fill_(~valid_voxels[:, None], 0.0)
     top = torch.topk(score, n_select, dim=0, sorted=False).indices.T
     # Sorted indices make the gather from the Gram matrix cache-friendlier.
     top = torch.sort(top, dim=1).values
-    bias_row = torch.full((top.shape[0], 1), v, device=xz.device, dtype=top.dtype)
+    bias_row = torch.full((top.shape[0], 1), v, device=xs.device, dtype=top.dtype)
     rows = torch.cat([top, bias_row], 1)
     a_sub = gather_submatrices(gram, rows)
-    rhs = torch.cat([xty, y.sum(dim=0, keepdim=True)], 0).T.gather(1, rows)
+    y_sum = y.sum(dim=0, keepdim=True) if counts is None else (counts @ y)[None, :]
+    rhs = torch.cat([xty, y_sum], 0).T.gather(1, rows)
     return cholesky_solve_batched(a_sub, rhs[:, :, None])[:, :, 0], top
 
 
@@ -265,15 +278,17 @@ def fit_full(
     """
     v = xz.shape[1]
     system = full_system(xz, alpha) if system is None else system
-    xa = system.xa
+    # Primal right-hand sides [X 1]^T y over images (see sample_sums); the dual needs samples.
+    xs, _ = sample_sums(system.xa, sample_index, y.shape[0])
     n_units = y.shape[1]
     wb = torch.empty((n_units, v + 1), dtype=xz.dtype)
     for chunk in unit_chunks(n_units, chunk_size, progress, "fit units"):
-        yz = zscore_chunk(y, y_stats, chunk, xz, sample_index)
+        yz = zscore_chunk(y, y_stats, chunk, xz)
         if system.primal:
-            sol = torch.cholesky_solve(xa.T @ yz, system.chol)
+            sol = torch.cholesky_solve(xs.T @ yz, system.chol)
         else:
-            sol = xa.T @ torch.cholesky_solve(yz, system.chol)
+            yz = yz if sample_index is None else yz[sample_index]
+            sol = system.xa.T @ torch.cholesky_solve(yz, system.chol)
         wb[chunk] = sol.T.cpu()
     return wb[:, :v], wb[:, v]
 

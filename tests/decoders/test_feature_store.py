@@ -70,12 +70,10 @@ def test_unit_slabs_across_images(tmp_path, rng):
 
 
 def test_incremental_float16_writer(tmp_path, rng):
-    from decoders._h5 import atomic_h5
     from decoders.feature_store import feature_writer
 
     conv = rng.standard_normal((5, 3, 4)).astype(np.float32)
-    with atomic_h5(tmp_path / "f.h5") as h5, \
-            feature_writer(h5, list("abcde"), {"conv": (3, 4)}, "float16") as writer:  # fmt: skip
+    with feature_writer(tmp_path / "f.h5", list("abcde"), {"conv": (3, 4)}, "float16") as writer:
         writer.write("conv", 0, conv[:2])
         writer.write("conv", 2, conv[2:])
         with pytest.raises(ValueError, match=r"rows 4-6 of shape \(3, 4\) do not fit"):
@@ -85,7 +83,7 @@ def test_incremental_float16_writer(tmp_path, rng):
     assert got.dtype == np.float16
     np.testing.assert_allclose(got, conv, rtol=1e-3, atol=1e-3)
     with pytest.raises(ValueError, match="must be a float type such as float32 or float16"):
-        with atomic_h5(tmp_path / "g.h5") as h5, feature_writer(h5, ["a"], {"x": (2,)}, "int8"):
+        with feature_writer(tmp_path / "g.h5", ["a"], {"x": (2,)}, "int8"):
             pass
 
 
