@@ -66,6 +66,22 @@ def shard_ranges(n_units: int, shard_units: int, align: int = 1) -> list[tuple[i
     return list(zip(cuts[:-1], cuts[1:], strict=True))
 
 
+def layer_shards(unit_shape: Sequence[int], shard_units: int | None) -> list[tuple[int, int]]:
+    """Unit ranges of a layer's decoder shards: whole channels where a shard holds several.
+
+    The training stage and the workflow's job list both cut layers with this function.
+
+    Parameters
+    ----------
+    unit_shape : sequence of int
+        Shape of one image's features, e.g. (64, 224, 224).
+    shard_units : int or None
+        Target units per shard; None: one shard.
+    """
+    n_units = math.prod(unit_shape)
+    return shard_ranges(n_units, shard_units or n_units, math.prod(unit_shape[1:]))
+
+
 def slab_units(n_rows: int, n_units: int, align: int, itemsize: int = 4) -> int:
     """Units per slab read at once: ~256 MB of features, a multiple of `align`."""
     units = max(1, _SLAB_BYTES // max(1, n_rows * itemsize))

@@ -6,7 +6,6 @@ so a Snakemake script only unpacks its paths and parameters and calls one of the
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Sequence
 
@@ -18,7 +17,7 @@ from decoders.bdata import BData
 from decoders.feature_store import FeatureStore, write_features
 from decoders.labels import match_labels, stimulus_labels
 from decoders.regression import FastL2Decoder
-from decoders.shards import ShardedDecoder, fit_units, read_unit_stats, shard_ranges
+from decoders.shards import ShardedDecoder, fit_units, layer_shards, read_unit_stats
 from decoders.stats import mean_sem
 from pipeline.tables import write_tsv
 
@@ -95,7 +94,7 @@ def train_decoder(
 ) -> None:
     """Fit a FastL2Decoder from an ROI's voxels to one layer's true features and save it.
 
-    With `shard_units`, the layer's units are split by :func:`decoders.shards.shard_ranges`
+    With `shard_units`, the layer's units are split by :func:`decoders.shards.layer_shards`
     and only shard number `shard` is fitted (one job per shard; decode reads them all).
     Features are streamed from the store in slabs of units (bounded memory at any layer size).
     """
@@ -107,11 +106,10 @@ def train_decoder(
     with FeatureStore(features) as store:
         rows = match_labels(labels, store.labels, what=os.fspath(features))
         reader = store.units(layer)
-        n_units = math.prod(reader.unit_shape)
-        ranges = shard_ranges(n_units, shard_units or n_units, reader.align)
+        ranges = layer_shards(reader.unit_shape, shard_units)
         if not 0 <= shard < len(ranges):
             raise ValueError(f"shard {shard} of layer {layer!r}: it has {len(ranges)} shards of "
-                             f"{shard_units or n_units} units")  # fmt: skip
+                             f"about {shard_units} units")  # fmt: skip
         fit_units(model, X, rows, reader, output, ranges[shard], align=reader.align)
 
 

@@ -5,7 +5,9 @@ from pathlib import Path
 
 from snakemake.utils import validate
 
+from icnn.networks.registry import layer_shapes
 from pipeline.config import check_config, layer_sets, subject_test_sets
+from pipeline.resources import WorkflowResources
 
 validate(config, schema="../schemas/config.schema.yaml")
 check_config(config)
@@ -16,6 +18,9 @@ FIG = config.get("figures") or {}
 LAYER_SETS = layer_sets(config)  # name -> {layers, variants}
 FIGURE_LAYER_SET = FIG.get("layer_set") or next(iter(LAYER_SETS))
 DEMO = config.get("demo_data")
+# Feature shapes from the architecture alone (meta device): shards and memory requests.
+SHAPES = layer_shapes(ENC["name"], ENC["layers"], ENC["image_size"])
+RES = WorkflowResources(config, SHAPES, lambda image_set: n_images_now(image_set))
 
 wildcard_constraints:
     subject="[^/]+",
@@ -25,6 +30,7 @@ wildcard_constraints:
     variant="icnn_[a-z_]+",
     layer_set="[^/]+",
     chunk="[0-9]+",
+    shard="[0-9]+",
 
 
 def demo_ready():
@@ -48,6 +54,12 @@ def _scanned_labels(image_set):
     from icnn.images import find_images
 
     return sorted(find_images(image_dir(image_set)))
+
+
+def n_images_now(image_set):
+    """Images of a set for sizing jobs: 0 while its folder does not exist yet (resources then
+    assume the study's sizes; Snakemake recomputes them before running the job)."""
+    return len(_scanned_labels(image_set)) if Path(image_dir(image_set)).is_dir() else 0
 
 
 def image_files(image_set):
@@ -85,6 +97,21 @@ def decode_layers():
     """Layers decoded: the union of the reconstruction layer sets, in encoder order."""
     used = {layer for entry in LAYER_SETS.values() for layer in entry["layers"]}
     return [layer for layer in ENC["layers"] if layer in used]
+
+
+def decoder_files(subject, roi, layer):
+    """The shard files of one decoder (one file per shard of the layer's units)."""
+    return [f"results/decoders/{subject}/{roi}/{layer}/shard-{k}.h5" for k in range(len(RES.shard_ranges(layer)))]
+
+
+def decoder_inputs(wc):
+    """Every shard of every decoded layer of a subject and ROI."""
+    return [f for layer in decode_layers() for f in decoder_files(wc.subject, wc.roi, layer)]
+
+
+def decoder_shards(wc):
+    """Layer -> its shard files, for the stage functions."""
+    return {layer: decoder_files(wc.subject, wc.roi, layer) for layer in decode_layers()}
 
 
 def decoded_conditions():

@@ -14,7 +14,8 @@ rule true_features:
     priority: 10
     threads: 2
     resources:
-        mem_mb=8000,
+        mem_mb=RES.true_features()[0],
+        runtime=RES.true_features()[1],
     params:
         image_dir=lambda wc: image_dir(wc.image_set),
         encoder=ENC["name"],
@@ -22,6 +23,7 @@ rule true_features:
         layers=ENC["layers"],
         image_size=ENC["image_size"],
         device=config.get("device", "cpu"),
+        dtype=ENC.get("feature_dtype", "float32"),
     script:
         "../scripts/true_features.py"
 
@@ -39,7 +41,7 @@ rule feature_stats:
     priority: 10
     threads: 1
     resources:
-        mem_mb=8000,
+        mem_mb=RES.feature_stats(decode_layers()),
     params:
         layers=decode_layers(),
     script:
