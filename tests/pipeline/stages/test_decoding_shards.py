@@ -54,4 +54,6 @@ def test_sharded_and_unsharded_decoders_decode_and_score_the_same(study):
         with FeatureStore(study / "test_features.h5") as true:
             r = np.corrcoef(a.get("conv").ravel(), true.get("conv").ravel())[0, 1]
     assert r > 0.3  # 36 units from 30 voxels: far from perfect, far from chance
-    assert (study / "scores_whole.tsv").read_text() == (study / "scores_sharded.tsv").read_text()
+    whole, sharded = (np.loadtxt(study / f"scores_{n}.tsv", skiprows=1, usecols=(3, 4, 5))
+                      for n in ("whole", "sharded"))  # fmt: skip
+    np.testing.assert_allclose(sharded, whole, rtol=1e-4)
