@@ -123,10 +123,12 @@ def test_rerun_does_nothing_and_a_changed_subject_reruns_only_its_jobs(finished_
     assert "Nothing to be done" in snakemake(finished_run, "-n").stdout
     shards = sorted((finished_run / "results/decoders/sub-01/VC/conv1_2").glob("shard-*.h5"))
     assert [p.name for p in shards] == [f"shard-{k}.h5" for k in range(4)]
-    # A lost (or failed) shard reruns alone, then what reads it.
-    aside = shards[2].rename(finished_run / "shard-2.h5")
-    plan = snakemake(finished_run, "-n").stdout
-    aside.rename(shards[2])  # (a rename keeps the time stamp: nothing to rerun after this)
+    # A failed shard (so no decoded features of its subject yet) reruns alone, then decode.
+    decoded = finished_run / "results/decoded/sub-01/VC/natural.h5"
+    aside = [shards[2].rename(finished_run / "shard-2.h5"), decoded.rename(finished_run / "decoded.h5")]
+    plan = snakemake(finished_run, "-n", "results/decoded/sub-01/VC/natural.h5").stdout
+    for moved, back in zip(aside, [shards[2], decoded], strict=True):
+        moved.rename(back)  # (a rename keeps the time stamp: nothing to rerun after this)
     assert re.findall(r"wildcards: (subject=.*, shard=\d+)", plan) == [
         "subject=sub-01, roi=VC, layer=conv1_2, shard=2"]
     assert "rule decode:" in plan
