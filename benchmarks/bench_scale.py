@@ -49,7 +49,7 @@ from decoders.regression import FastL2Decoder
 from decoders.shards import DEFAULT_SHARD_UNITS, layer_shards
 from icnn.networks import vgg19
 from icnn.networks.registry import layer_shapes
-from pipeline.resources import STUDY
+from pipeline.resources import STUDY, decoder_unit_ops
 
 SUBJECTS, ROIS = 3, 6
 TEST_IMAGES = {"natural": 50, "artificial": 40, "letter": 10}
@@ -215,11 +215,6 @@ def run_stage(argv: list[str], stage: str, workdir: Path) -> dict:
 # Projection --------------------------------------------------------------------------------
 
 
-def per_unit_ops(images: int, voxels: int, k: int) -> float:
-    """Operations per unit of a selective fit (pipeline.resources' count)."""
-    return 2.0 * images * voxels + k**3 / 3 + 2.0 * k * k + 8.0 * (k + 1) ** 2
-
-
 def project(args: argparse.Namespace, r: dict, units_run: int) -> dict:
     """The whole study's cost from the measured stages."""
     shapes = layer_shapes("vgg19_caffe", list(vgg19.LAYERS), args.image_size)
@@ -229,7 +224,7 @@ def project(args: argparse.Namespace, r: dict, units_run: int) -> dict:
     jobs = decoders * sum(len(layer_shards(s, args.shard_units)) for s in shapes.values())
     # Scale the measurements to the study's sizes where the run was smaller.
     k = args.n_voxels
-    unit_scale = per_unit_ops(STUDY.images, STUDY.voxels, k) / per_unit_ops(args.images, args.voxels, k)
+    unit_scale = decoder_unit_ops(STUDY.images, STUDY.voxels, k) / decoder_unit_ops(args.images, args.voxels, k)
     fixed_scale = (STUDY.samples / args.samples) * (STUDY.voxels / args.voxels) ** 2
     # Core-seconds (CPU time) of the one-off set-up, per unit fitted, per unit decoded.
     fixed_s = r["prepare"]["cpu_s"] * fixed_scale

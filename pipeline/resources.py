@@ -24,9 +24,11 @@ from decoders.shards import DEFAULT_SHARD_UNITS, layer_shards, slab_units
 MB = 1 << 20
 #: Python, torch, h5py and NumPy loaded, before any data.
 BASE_MB = 700
-#: Sustained float32 rates of one CPU core (bench_scale.py): matrix products / LAPACK, and
-#: memory traffic of the Gram sub-matrix gathers.
-FLOPS_PER_CORE = 25e9
+#: Sustained float32 rates of one CPU core (bench_scale.py on the 2-core development machine,
+#: shared): large matrix products (the Gram matrix: 42e9), and the decoder's per-unit work
+#: (:func:`decoder_unit_ops`: 7.9 core-ms per conv1_1 unit at the study's sizes).
+FLOPS_PER_CORE = 40e9
+SOLVE_OPS_PER_CORE = 9e9
 BYTES_PER_CORE = 2e9
 #: Forward + input-gradient passes through VGG19's conv layers at 224 px (bench_icnn.py).
 RECON_FLOP_224 = 78e9
@@ -62,20 +64,24 @@ def train_decoder_mb(sizes: Sizes, units: int, k: int | None, chunk_size: int, t
                      feature_bytes: int = 4) -> int:  # fmt: skip
     """Peak memory of fitting `units` units of a decoder (one shard), MB.
 
-    X as read (float64), its z-scored copy and one temporary; the Gram matrix; a slab of
-    image rows and its statistics block; the solver's chunks being solved (one per thread:
-    Gram sub-matrices and their factors); the slab's results.
+    The larger of two phases. Loading: the session as read (float64, all columns), the
+    ROI's X, one temporary and the z-scored copy. Solving: X and its z-scored copy, the Gram
+    matrix and image sums, a slab of image rows (or its float64 statistics block), the
+    chunks being solved (one per thread: Gram sub-matrices and their factors) and the slab's
+    results. bench_scale.py measured 3.4 GB for conv1_1 at the study's sizes (this gives 4.1).
     """
     s, v, n = sizes.samples, sizes.voxels, sizes.images
-    k_eff = v if k is None or k >= v else k
-    x = s * v * (8 + 8 + 4) + (v + 1) ** 2 * 4 + n * v * 4
+    selected = k is not None and k < v
+    k_eff = k if selected else v
+    loading = s * v * (8 + 8 + 8 + 4)
     slab = slab_units(n, units, 1)
-    features = slab * (n * feature_bytes + s * 8 * min(slab, 8192) / max(slab, 1))
-    solver = threads * chunk_size * ((k_eff + 1) ** 2 * 4 * 2 + v * 4 * 2)
-    if k is None or k >= v:
+    features = max(slab * n * feature_bytes, s * 8 * min(slab, 8192))
+    if selected:
+        solver = (v + 1) ** 2 * 4 + n * v * 4 + threads * chunk_size * ((k + 1) ** 2 * 4 * 2 + v * 4 * 2)
+    else:
         solver = (min(s, v) + 1) ** 2 * 4 * 2 + s * (v + 1) * 4
-    results = 2 * slab * k_eff * 8
-    return _mb(x + features + solver + results)
+    solving = s * v * (8 + 4) + features + solver + slab * k_eff * 8
+    return _mb(max(loading, solving), margin=1.15)
 
 
 def train_decoder_minutes(sizes: Sizes, units: int, k: int | None, threads: int) -> int:
@@ -84,13 +90,18 @@ def train_decoder_minutes(sizes: Sizes, units: int, k: int | None, threads: int)
     s, v, n = sizes.samples, sizes.voxels, sizes.images
     gram = 2.0 * s * v * v
     if k is None or k >= v:
-        per_unit_flop, per_unit_bytes = 2.0 * (s + 1) * (v + 1), 0.0
+        per_unit = 2.0 * (s + 1) * (v + 1)
         gram += min(s, v) ** 3 / 3
     else:
-        per_unit_flop = 2.0 * n * v + k**3 / 3 + 2.0 * k * k
-        per_unit_bytes = 8.0 * (k + 1) ** 2
-    seconds = (gram + units * per_unit_flop) / FLOPS_PER_CORE + units * per_unit_bytes / BYTES_PER_CORE
+        per_unit = decoder_unit_ops(n, v, k)
+    seconds = gram / FLOPS_PER_CORE + units * per_unit / SOLVE_OPS_PER_CORE
     return _minutes(seconds / threads)
+
+
+def decoder_unit_ops(images: int, voxels: int, k: int) -> float:
+    """Operations per unit of a selective fit: correlations over images, Cholesky and
+    triangular solves of the (k+1)-square system, and its gather (counted per byte)."""
+    return 2.0 * images * voxels + k**3 / 3 + 2.0 * k * k + 8.0 * (k + 1) ** 2
 
 
 def decode_mb(test: Sizes, layer_units: Mapping[str, int], k: int | None) -> int:
