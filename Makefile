@@ -11,7 +11,7 @@ CORES ?= 2
 # Install stamps: pip runs again only when pyproject.toml changes (or the stamp is removed).
 ENV_DIR := $(if $(VIRTUAL_ENV),$(VIRTUAL_ENV),$(VENV))
 
-.PHONY: install install-test demo test lint bench
+.PHONY: install install-test demo test lint bench check-demo-env
 
 $(VENV)/bin/python:
 	@if [ -z "$(VIRTUAL_ENV)" ]; then python3 -m venv $(VENV); fi
@@ -37,6 +37,10 @@ demo: install
 test: install-test
 	$(PY) -m ruff check common icnn decoders pipeline tests benchmarks workflow/scripts
 	$(PY) -m pytest -q tests
+
+# `make demo`'s environment (runtime dependencies only) runs the tiny workflow and its report.
+check-demo-env:
+	bash .ci/demo-env-check
 
 bench: install-test
 	$(PY) benchmarks/bench_icnn.py

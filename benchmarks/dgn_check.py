@@ -27,7 +27,8 @@ import torch
 from common.scores import pairwise_identification, pattern_correlation
 from icnn import extract_features, reconstruct, to_display
 from icnn.dgn import build_encoder, load_config, load_prior, read_card, train_generator
-from icnn.dgn.data import image_files, load_images
+from icnn.dgn.data import image_files
+from icnn.images import load_images
 from icnn.networks.vgg19 import CONV_LAYERS
 from pipeline.demo import save_figure
 

@@ -1,4 +1,4 @@
-"""Workflow stages of the decoding side: check sessions, train, decode, score.
+"""Workflow stages of the decoding side: read sessions, train, decode, score.
 
 Each function reads its inputs from files, writes its outputs atomically and returns nothing,
 so a Snakemake script only unpacks its paths and parameters and calls one of them.
@@ -7,7 +7,6 @@ so a Snakemake script only unpacks its paths and parameters and calls one of the
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
 
 import numpy as np
 import torch
@@ -55,28 +54,6 @@ def load_session(path: str | os.PathLike, roi: str, label_key: str = "stimulus_n
     return X, stimulus_labels(bdata, label_key)
 
 
-def check_session(path: str | os.PathLike, rois: Sequence[str], label_key: str,
-                  image_labels: Sequence[str], what: str) -> list[str]:  # fmt: skip
-    """Check a session file before any compute: ROIs, label key, and that every label has an image.
-
-    Returns
-    -------
-    list of str
-        One line per ROI with its voxel count, for the check report.
-    """
-    lines = []
-    known = set(image_labels)
-    for roi in rois:
-        X, labels = load_session(path, roi, label_key)
-        lines.append(f"{path}\t{roi}\t{X.shape[1]} voxels\t{X.shape[0]} samples")
-    missing = sorted(set(labels) - known)
-    if missing:
-        shown = ", ".join(missing[:5]) + (" ..." if len(missing) > 5 else "")
-        raise KeyError(f"{len(missing)} stimulus labels of {path} have no image in {what}: {shown}; "
-                       "point the image set to the stimulus images or fix the label key")  # fmt: skip
-    return lines
-
-
 def train_decoder(
     fmri: str | os.PathLike,
     roi: str,
@@ -84,9 +61,10 @@ def train_decoder(
     features: str | os.PathLike,
     layer: str,
     output: str | os.PathLike,
+    voxels: np.ndarray | None = None,
     alpha: float = 100.0,
     n_voxels: int | None = 500,
-    chunk_size: int = 256,
+    chunk_size: int = 128,
     device: str = "cpu",
     threads: int = 1,
     shard: int = 0,
@@ -94,6 +72,7 @@ def train_decoder(
 ) -> None:
     """Fit a FastL2Decoder from an ROI's voxels to one layer's true features and save it.
 
+    ``voxels`` (a boolean mask over the ROI's voxels, from the data check) leaves out voxels.
     With `shard_units`, the layer's units are split by :func:`decoders.shards.layer_shards`
     and only shard number `shard` is fitted (one job per shard; decode reads them all).
     Features are streamed from the store in slabs of units (bounded memory at any layer size).
@@ -103,6 +82,7 @@ def train_decoder(
                           progress=True)  # fmt: skip
     model.check_params()
     X, labels = load_session(fmri, roi, label_key)
+    X = X if voxels is None else X[:, voxels]
     with FeatureStore(features) as store:
         rows = match_labels(labels, store.labels, what=os.fspath(features))
         reader = store.units(layer)
@@ -120,6 +100,7 @@ def decode_features(
     models: dict[str, list[str | os.PathLike]],
     reference: str | os.PathLike,
     output: str | os.PathLike,
+    voxels: np.ndarray | None = None,
     device: str = "cpu",
     threads: int = 1,
 ) -> None:
@@ -132,6 +113,7 @@ def decode_features(
     """
     torch.set_num_threads(threads)
     X, labels = load_session(fmri, roi, label_key)
+    X = X if voxels is None else X[:, voxels]
     with FeatureStore(reference) as store:
         image_labels = store.labels
     decoded, train_mean = {}, {}
@@ -144,6 +126,9 @@ def decode_features(
         if missing:
             raise KeyError(f"images {missing[:5]} were never shown in {fmri}")
         decoded[layer] = Y[[position[label] for label in image_labels]]
+        if not np.isfinite(decoded[layer]).all():
+            raise ValueError(f"decoded {layer} features from {fmri} hold NaN or Inf values; check "
+                             f"the session's voxels and the decoder {paths[0]} ...")  # fmt: skip
     write_features(output, decoded, list(image_labels), attrs={"roi": roi, "fmri": os.fspath(fmri)},
                    train_mean=train_mean)  # fmt: skip
 

@@ -26,12 +26,14 @@ def compute_true_features(
     batch_size: int = CHUNK_IMAGES,
     device: str = "cpu",
     threads: int = 1,
+    fit: str = "center_crop",
     dtype: str = "float32",
 ) -> None:
     """Features of ``layers`` for all images of a folder, stored with their labels (sorted).
 
-    Images are loaded, encoded and written one batch at a time (the store's chunk rows), so
-    memory holds one batch's features whatever the number of images and layers.
+    ``fit`` is how non-square images become square (:func:`icnn.images.fit_square`). Images
+    are loaded, encoded and written one batch at a time (the store's chunk rows), so memory
+    holds one batch's features whatever the number of images and layers.
 
     Parameters
     ----------
@@ -49,7 +51,8 @@ def compute_true_features(
     with feature_writer(output, labels, shapes, dtype, attrs) as writer:
         for start in tqdm(range(0, len(labels), batch_size), desc="true features", unit="batch"):
             names = labels[start : start + batch_size]
-            rgb = torch.as_tensor(load_images([found[k] for k in names], image_size)).permute(0, 3, 1, 2)
+            rgb = load_images([found[k] for k in names], image_size, fit)
+            rgb = torch.as_tensor(rgb).permute(0, 3, 1, 2)
             features = extract_features(model, model.input_domain.to_network(rgb), layers,
                                         batch_size, device=device)  # fmt: skip
             for layer, array in features.items():

@@ -17,8 +17,7 @@ rule reconstruct_decoded:
         mem_mb=RES.reconstruct(LAYER_SETS, recon_options)[0],
         runtime=RES.reconstruct(LAYER_SETS, recon_options)[1],
     params:
-        job=recon_params,
-        rescale=REC["rescale"],
+        job=lambda wc: recon_job(wc, REC["rescale"]),
     script:
         "../scripts/reconstruct.py"
 
@@ -38,7 +37,6 @@ rule reconstruct_true:
         mem_mb=RES.reconstruct(LAYER_SETS, recon_options)[0],
         runtime=RES.reconstruct(LAYER_SETS, recon_options)[1],
     params:
-        job=recon_params,
-        rescale="none",
+        job=lambda wc: recon_job(wc, "none"),
     script:
         "../scripts/reconstruct.py"

@@ -8,7 +8,8 @@ import torch
 
 from icnn.dgn.architecture import UpconvGenerator, upsampling_stages
 from icnn.dgn.bounds import derive_bounds, latent_stats
-from icnn.dgn.data import augmented_views, image_files, load_images
+from icnn.dgn.data import augmented_views, image_files
+from icnn.images import load_images
 
 
 def test_bounds_are_3_sd_per_unit_with_lower_0_after_relu():
