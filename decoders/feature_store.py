@@ -264,14 +264,18 @@ class FeatureStore:
         Returns
         -------
         numpy.ndarray, shape (n_labels, ...)
+            As stored, except float16 stores, read as float32.
         """
         dataset = self._dataset(layer)
         if labels is None:
-            return dataset[()]
-        index = match_labels(labels, self.labels, what=f"{self.path}:{self._group.name}")
-        # h5py reads increasing unique indices; read those, then expand and reorder.
-        unique, inverse = np.unique(index, return_inverse=True)
-        return dataset[unique.tolist()][inverse] if unique.size else dataset[:0]
+            values = dataset[()]
+        else:
+            index = match_labels(labels, self.labels, what=f"{self.path}:{self._group.name}")
+            # h5py reads increasing unique indices; read those, then expand and reorder.
+            unique, inverse = np.unique(index, return_inverse=True)
+            values = dataset[unique.tolist()][inverse] if unique.size else dataset[:0]
+        # float16 is a storage format: computations get float32.
+        return values.astype(np.float32) if values.dtype == np.float16 else values
 
     def units(self, layer: str) -> LayerUnits:
         """Reader of slabs of `layer`'s flattened units across all images (for decoder fits)."""
