@@ -20,6 +20,7 @@ include: "workflow/rules/generator.smk"
 include: "workflow/rules/reconstruction.smk"
 include: "workflow/rules/evaluation.smk"
 include: "workflow/rules/figures.smk"
+include: "workflow/rules/published.smk"
 
 
 rule all:

@@ -9,7 +9,13 @@ from decoders.feature_store import (
     write_decoded_features,
     write_features,
 )
-from decoders.labels import match_labels, stimulus_id_to_label, stimulus_labels
+from decoders.labels import (
+    LabelSpec,
+    match_labels,
+    read_index_table,
+    stimulus_id_to_label,
+    stimulus_labels,
+)
 from decoders.mat_features import read_mat_features
 from decoders.regression import FastL2Decoder
 from decoders.stats import average_by_label, column_stats
@@ -20,6 +26,7 @@ __all__ = [
     "DecodedFeatureStore",
     "FastL2Decoder",
     "FeatureStore",
+    "LabelSpec",
     "average_by_label",
     "column_stats",
     "cross_validate",
@@ -29,6 +36,7 @@ __all__ = [
     "pairwise_identification",
     "pattern_correlation",
     "profile_correlation",
+    "read_index_table",
     "read_mat_features",
     "stimulus_id_to_label",
     "stimulus_labels",

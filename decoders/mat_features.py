@@ -114,3 +114,40 @@ def read_mat_features(
     if not arrays:
         raise ValueError("no labels given")
     return np.stack(arrays)
+
+
+def read_feature_sd(path: str | os.PathLike, layers: Sequence[str]) -> dict[str, float]:
+    """Per-layer feature SDs of the authors' ``estimated_vgg19_cnn_feat_std.mat`` (one scalar a layer).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The .mat file (v5 or v7.3), one variable per layer.
+    layers : sequence of str
+        Layers wanted.
+
+    Returns
+    -------
+    dict of str to float
+
+    Raises
+    ------
+    FileNotFoundError, KeyError, ValueError
+        Naming the file, the layer and the fix.
+    """
+    path = os.fspath(path)
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"feature-SD file {path} does not exist; download it (figshare "
+                                "13004384: estimated_vgg19_cnn_feat_std.mat) or fix its path")  # fmt: skip
+    sd = {}
+    for layer in layers:
+        try:
+            value = load_mat_array(path, layer)
+        except KeyError as error:
+            raise KeyError(f"{path} has no SD of layer {layer!r}: it is not the SD file of this "
+                           f"network ({error.args[0]})") from error  # fmt: skip
+        if value.size != 1 or not np.isfinite(value).all() or float(value.ravel()[0]) <= 0:
+            raise ValueError(f"{path}: the SD of layer {layer!r} must be one positive number, got "
+                             f"shape {value.shape}")  # fmt: skip
+        sd[layer] = float(value.ravel()[0])
+    return sd

@@ -12,8 +12,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from common.config import ConfigError, validate
+from decoders.labels import LabelSpec
 from icnn.networks.registry import check_encoder
-from icnn.recon import VARIANTS, variant_options
+from icnn.recon import VARIANTS, needs_generator, variant_options
 
 SCHEMA = Path(__file__).resolve().parents[1] / "workflow" / "schemas" / "config.schema.yaml"
 
@@ -71,15 +72,93 @@ def _demo_out_dir(config: Mapping) -> str | None:
     return os.path.normpath(load_config(config["demo_data"]).out_dir)
 
 
-def _must_exist(path: str, what: str, made_here: tuple[str, ...]) -> None:
-    """A user file must exist now; files under ``made_here`` (written by the demo-data or the
-    download rule) may not exist yet."""
+def _must_exist(path: str, what: str, made_here: tuple[str, ...], produced: frozenset[str] = frozenset()
+                ) -> None:  # fmt: skip
+    """A user file must exist now; files under ``made_here`` (the demo-data folder) and the
+    ``produced`` files (downloads, with the files unzipped from them) may not exist yet."""
     normal = os.path.normpath(path)
-    if any(normal == d or normal.startswith(d + os.sep) for d in made_here):
+    if normal in produced or any(normal == d or normal.startswith(d + os.sep) for d in made_here):
         return
     if not os.path.exists(path):
         raise ConfigError(f"{what}: {path} does not exist; fix the path in the config, list it "
-                          "under 'downloads', or set demo_data to build the embedded default")
+                          "under 'downloads' (an unzipped file under the 'files' of its archive), "
+                          "or set demo_data to build the embedded default")  # fmt: skip
+
+
+def download_outputs(entry: Mapping) -> list[str]:
+    """The files a download entry produces: the file fetched and those unzipped from it."""
+    return [entry["path"], *(entry.get("files") or [])]
+
+
+def session_labels(entry: Mapping, image_set: str) -> dict:
+    """The label spec (:class:`decoders.labels.LabelSpec` fields) of a subject's session.
+
+    ``labels`` (a key, or a mapping of the spec's fields whose ``table`` may map image sets to
+    their index tables) takes precedence over the older ``label_key``.
+    """
+    spec = entry.get("labels") or entry.get("label_key") or "stimulus_name"
+    spec = {"key": spec} if isinstance(spec, str) else dict(spec)
+    if isinstance(spec.get("table"), Mapping):
+        spec["table"] = spec["table"].get(image_set)
+    return spec
+
+
+def _check_labels(subject: str, entry: Mapping, made_here: tuple[str, ...],
+                  produced: frozenset[str]) -> None:  # fmt: skip
+    if entry.get("labels") and entry.get("label_key"):
+        raise ConfigError(f"subjects.{subject}: give 'labels' or 'label_key', not both")
+    sessions = [entry["train"]["image_set"], *entry["test"]]
+    table = (entry.get("labels") or {}).get("table") if isinstance(entry.get("labels"), Mapping) else None
+    if isinstance(table, Mapping):
+        missing = [s for s in sessions if s not in table]
+        if missing:
+            raise ConfigError(f"subjects.{subject}.labels.table: no index table for the image sets "
+                              f"{missing}; add one per session (training and test tables differ)")  # fmt: skip
+    for image_set in sessions:
+        spec = session_labels(entry, image_set)
+        try:
+            LabelSpec.from_config(spec)
+        except (ValueError, TypeError) as error:
+            raise ConfigError(f"subjects.{subject}.labels: {error}") from error
+        if spec.get("table"):
+            _must_exist(spec["table"], f"subjects.{subject}.labels.table", made_here, produced)
+
+
+def published_zips(published: Mapping) -> list[str]:
+    """Names of the authors' decoded-feature zips the conditions of ``published`` read."""
+    return sorted({f"decodedfeatures-{c['image_type']}-{c['network']}-{layer}-{subject}.zip"
+                   for c in published["conditions"].values() for layers in c["layer_sets"].values()
+                   for layer in layers for subject in published["subjects"]})  # fmt: skip
+
+
+def check_published(published: Mapping, weights: str | None, listed: Sequence[str]) -> None:
+    """The decoded-feature entry point's conditions name known networks, layers and listed files.
+
+    Parameters
+    ----------
+    published : mapping
+        The config's ``published`` entry.
+    weights : str, optional
+        The encoder's weights file (the published networks share it).
+    listed : sequence of str
+        File names of the authors' file list.
+    """
+    for name, cond in published["conditions"].items():
+        where = f"published.conditions.{name}"
+        for key in ("encoders", "feature_sd"):
+            if cond["network"] not in published[key]:
+                raise ConfigError(f"{where}.network: {cond['network']!r} has no entry under "
+                                  f"published.{key} ({', '.join(published[key])}); add one")  # fmt: skip
+        layers = [layer for layers in cond["layer_sets"].values() for layer in layers]
+        try:
+            check_encoder(published["encoders"][cond["network"]], layers, weights)
+        except ValueError as error:
+            raise ConfigError(f"{where}: {error}") from error
+    missing = sorted(set(published_zips(published)) - set(listed))
+    if missing:
+        raise ConfigError(f"published: {len(missing)} decoded-feature files are not in "
+                          f"{published['file_list']}: {', '.join(missing[:3])}; fix the condition's "
+                          "image_type, network, layers or subjects (the authors' names: S1, VGG19)")  # fmt: skip
 
 
 def check_config(config: Mapping) -> None:
@@ -91,11 +170,11 @@ def check_config(config: Mapping) -> None:
     except ValueError as error:
         raise ConfigError(f"encoder: {error}") from error
     demo_dir = _demo_out_dir(config)
-    made_here = tuple(os.path.normpath(p) for p in [demo_dir] if p) + tuple(
-        os.path.normpath(entry.get("unzip") or entry["path"]) for entry in config.get("downloads") or []
-    )
+    made_here = tuple(os.path.normpath(p) for p in [demo_dir] if p)
+    produced = frozenset(os.path.normpath(path) for entry in config.get("downloads") or []
+                         for path in download_outputs(entry))  # fmt: skip
     if enc.get("weights"):
-        _must_exist(enc["weights"], "encoder.weights", made_here)
+        _must_exist(enc["weights"], "encoder.weights", made_here, produced)
     sets = layer_sets(config)
     for name, entry in sets.items():
         unknown = [layer for layer in entry["layers"] if layer not in enc["layers"]]
@@ -127,23 +206,25 @@ def check_config(config: Mapping) -> None:
     if rec["stats_image_set"] not in sets:
         raise ConfigError(f"reconstruction.stats_image_set: {rec['stats_image_set']!r} is not an image set "
                           f"({', '.join(sets)})")  # fmt: skip
-    for name, directory in sets.items():
-        _must_exist(directory, f"image_sets.{name}", made_here)
+    # Image folders may be missing at parse time: the published stimulus images come from the
+    # authors on request, and the download or the 'published' target need none (image_labels
+    # in the workflow says so when a job needs them).
     for subject, entry in config["subjects"].items():
         if entry["train"]["image_set"] not in sets:
             raise ConfigError(f"subjects.{subject}.train.image_set: {entry['train']['image_set']!r} is not "
                               f"an image set ({', '.join(sets)})")  # fmt: skip
-        _must_exist(entry["train"]["fmri"], f"subjects.{subject}.train.fmri", made_here)
+        _must_exist(entry["train"]["fmri"], f"subjects.{subject}.train.fmri", made_here, produced)
+        _check_labels(subject, entry, made_here, produced)
         for image_set, fmri in entry["test"].items():
             if image_set not in sets:
                 raise ConfigError(f"subjects.{subject}.test.{image_set}: no image set of that name "
                                   f"({', '.join(sets)}); add it under image_sets")  # fmt: skip
-            _must_exist(fmri, f"subjects.{subject}.test.{image_set}", made_here)
-    if any(v.startswith("icnn_dgn") for v in rec["variants"]):
+            _must_exist(fmri, f"subjects.{subject}.test.{image_set}", made_here, produced)
+    if any(needs_generator(v) for v in rec["variants"]):
         gen = config.get("generator") or {}
         if not gen:
             raise ConfigError("generator: the DGN variants need a generator: 'train: config/dgn.yaml', "
                               "'card: <generator.yaml>' or 'bdpy_relu7: <state dict>'")  # fmt: skip
         for key in ("train", "card", "bdpy_relu7", "bounds"):
             if gen.get(key):
-                _must_exist(gen[key], f"generator.{key}", made_here)
+                _must_exist(gen[key], f"generator.{key}", made_here, produced)

@@ -32,6 +32,10 @@ ENCODERS: dict[str, Encoder] = {
                               architecture=lambda: vgg19.VGG19(include_fc=False)),
     "vgg19_caffe": Encoder(vgg19.vgg19_from_state_dict, vgg19.LAYERS,
                            "bdpy's converted Caffe VGG19 state dict", needs_weights=True),
+    "vgg19_caffe_leaky": Encoder(lambda weights: vgg19.vgg19_from_state_dict(weights, leaky_slope=0.2,
+                                                                             average_pool=True),
+                                 vgg19.LAYERS, "the Caffe VGG19 with leaky ReLUs (0.2) and average "
+                                 "pooling, the authors' VGG19_leaky", needs_weights=True),
     "vgg19_torchvision": Encoder(lambda weights: vgg19.vgg19_from_state_dict(weights, domain=TORCHVISION),
                                  vgg19.LAYERS, "a torchvision vgg19 state dict", needs_weights=True),
     "caffenet": Encoder(lambda weights: alexnet.alexnet_from_state_dict(weights, "caffenet"),

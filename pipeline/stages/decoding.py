@@ -7,6 +7,7 @@ so a Snakemake script only unpacks its paths and parameters and calls one of the
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 
 import numpy as np
 import torch
@@ -21,7 +22,7 @@ from decoders.stats import mean_sem
 from pipeline.tables import write_tsv
 
 
-def load_session(path: str | os.PathLike, roi: str, label_key: str = "stimulus_name"
+def load_session(path: str | os.PathLike, roi: str, labels: str | Mapping = "stimulus_name"
                  ) -> tuple[np.ndarray, list[str]]:  # fmt: skip
     """Voxel patterns of an ROI and the stimulus label of each sample of a BData file.
 
@@ -31,8 +32,9 @@ def load_session(path: str | os.PathLike, roi: str, label_key: str = "stimulus_n
         BData HDF5 file.
     roi : str
         Voxel selection, e.g. ``'ROI_VC = 1'`` or ``'ROI_V1 = 1 | ROI_V2 = 1'``.
-    label_key : str
-        Column holding the stimulus labels (``stimulus_name``, or ``Label`` in older files).
+    labels : str or mapping
+        Where the stimulus labels are: a key (``stimulus_name``) or the fields of a
+        :class:`decoders.labels.LabelSpec` (e.g. ``{key: Label, column: 1}``).
 
     Returns
     -------
@@ -42,22 +44,23 @@ def load_session(path: str | os.PathLike, roi: str, label_key: str = "stimulus_n
     if not os.path.exists(path):
         raise FileNotFoundError(f"fMRI file {path} does not exist; fix its path in the config")
     bdata = BData(path)
-    if label_key not in bdata.metadata_keys:
-        raise KeyError(f"label key {label_key!r} not in {path}; set 'label_key' of this subject "
-                       f"to one of: {', '.join(bdata.metadata_keys)}")  # fmt: skip
+    sample_labels = stimulus_labels(bdata, labels)  # before the ROI: a wrong label spec fails first
     try:
         X = bdata.select(roi)
     except (KeyError, ValueError) as error:
-        raise KeyError(f"ROI {roi!r} cannot be selected in {path}: {error}") from error
+        # ValueError: a KeyError's message would print quoted and escaped
+        raise ValueError(f"ROI {roi!r} cannot be selected in {path}: {error.args[0]}; fix its expression "
+                         "under 'rois' (the 2019 files name V4 'ROI_V4', the fmriprep files 'ROI_hV4')"
+                         ) from error  # fmt: skip
     if X.shape[1] == 0:
         raise ValueError(f"ROI {roi!r} selects no voxels in {path}")
-    return X, stimulus_labels(bdata, label_key)
+    return X, sample_labels
 
 
 def train_decoder(
     fmri: str | os.PathLike,
     roi: str,
-    label_key: str,
+    labels: str | Mapping,
     features: str | os.PathLike,
     layer: str,
     output: str | os.PathLike,
@@ -81,10 +84,10 @@ def train_decoder(
     model = FastL2Decoder(alpha=alpha, n_voxels=n_voxels, chunk_size=chunk_size, device=device,
                           progress=True)  # fmt: skip
     model.check_params()
-    X, labels = load_session(fmri, roi, label_key)
+    X, sample_labels = load_session(fmri, roi, labels)
     X = X if voxels is None else X[:, voxels]
     with FeatureStore(features) as store:
-        rows = match_labels(labels, store.labels, what=os.fspath(features))
+        rows = match_labels(sample_labels, store.labels, what=os.fspath(features))
         reader = store.units(layer)
         ranges = layer_shards(reader.unit_shape, shard_units)
         if not 0 <= shard < len(ranges):
@@ -96,7 +99,7 @@ def train_decoder(
 def decode_features(
     fmri: str | os.PathLike,
     roi: str,
-    label_key: str,
+    labels: str | Mapping,
     models: dict[str, list[str | os.PathLike]],
     reference: str | os.PathLike,
     output: str | os.PathLike,
@@ -112,7 +115,7 @@ def decode_features(
     mean of the units is stored with the features (for the 'center_train' rescaling).
     """
     torch.set_num_threads(threads)
-    X, labels = load_session(fmri, roi, label_key)
+    X, sample_labels = load_session(fmri, roi, labels)
     X = X if voxels is None else X[:, voxels]
     with FeatureStore(reference) as store:
         image_labels = store.labels
@@ -120,7 +123,7 @@ def decode_features(
     for layer, paths in models.items():
         model = ShardedDecoder(paths, device=device)
         train_mean[layer] = model.unit_stats()[0]
-        Y, order = model.predict_average(X, labels)
+        Y, order = model.predict_average(X, sample_labels)
         position = {label: i for i, label in enumerate(order)}
         missing = [label for label in image_labels if label not in position]
         if missing:

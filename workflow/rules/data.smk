@@ -44,19 +44,32 @@ rule check_data:
         "../scripts/check_data.py"
 
 
-if config.get("downloads"):
+# One job per published file, so that each declares what it produces (the unzipped files too);
+# `snakemake download --configfile ...` fetches them all.
+DOWNLOADS = config.get("downloads") or []
+for _entry in DOWNLOADS:
+    _rule_id = re.sub(r"\W", "_", Path(_entry["path"]).name)
 
-    rule download:
+    rule:
+        name:
+            f"download_{_rule_id}"
         output:
-            [entry["path"] for entry in config["downloads"]],
+            download_outputs(_entry),
         log:
-            "logs/download.log",
+            f"logs/download/{Path(_entry['path']).name}.log",
         conda:
             "../envs/icnn.yaml"
         threads: 1
         resources:
             mem_mb=1000,
         params:
-            downloads=config["downloads"],
+            entry=_entry,
         script:
             "../scripts/download.py"
+
+
+if DOWNLOADS:
+
+    rule download:
+        input:
+            [path for entry in DOWNLOADS for path in download_outputs(entry)],

@@ -4,7 +4,7 @@
 rule train_decoder:
     input:
         check=ancient(DATA_CHECK),
-        voxels=lambda wc: voxel_mask(wc.subject),
+        voxels=ancient(VOXEL_MASK),
         fmri=lambda wc: config["subjects"][wc.subject]["train"]["fmri"],
         features=lambda wc: f"results/features/{config['subjects'][wc.subject]['train']['image_set']}.h5",
     output:
@@ -21,7 +21,7 @@ rule train_decoder:
         runtime=RES.train_decoder()[1],
     params:
         roi=lambda wc: config["rois"][wc.roi],
-        label_key=lambda wc: config["subjects"][wc.subject].get("label_key", "stimulus_name"),
+        labels=lambda wc: session_labels(config["subjects"][wc.subject], config["subjects"][wc.subject]["train"]["image_set"]),
         decoder=decoder_fit_settings(),
         shard=lambda wc: int(wc.shard),
     script:
@@ -30,7 +30,7 @@ rule train_decoder:
 
 rule decode:
     input:
-        voxels=lambda wc: voxel_mask(wc.subject),
+        voxels=ancient(VOXEL_MASK),
         fmri=lambda wc: config["subjects"][wc.subject]["test"][wc.image_set],
         reference="results/features/{image_set}.h5",
         models=decoder_inputs,
@@ -48,7 +48,7 @@ rule decode:
         runtime=RES.decode(decode_layers())[1],
     params:
         roi=lambda wc: config["rois"][wc.roi],
-        label_key=lambda wc: config["subjects"][wc.subject].get("label_key", "stimulus_name"),
+        labels=lambda wc: session_labels(config["subjects"][wc.subject], wc.image_set),
         models=decoder_shards,
         device=config["decoder"].get("device", "cpu"),
     script:

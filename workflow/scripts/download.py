@@ -1,8 +1,8 @@
-"""Download the published data files listed under `downloads` in the config."""
+"""Download one published file listed under `downloads` in the config (md5-checked, unzipped)."""
 
 from pipeline.download import fetch
 from pipeline.logs import job_log
 
 with job_log(snakemake.log[0]):
-    for entry in snakemake.params.downloads:
-        fetch(entry["url"], entry["path"], entry.get("md5"), entry.get("unzip"))
+    e = snakemake.params.entry
+    fetch(e["url"], e["path"], e.get("md5"), e.get("unzip"), e.get("files") or [])

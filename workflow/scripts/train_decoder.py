@@ -7,6 +7,6 @@ from pipeline.stages.decoding import train_decoder
 p = snakemake.params
 w = snakemake.wildcards
 with job_log(snakemake.log[0]):
-    train_decoder(snakemake.input.fmri, p.roi, p.label_key, snakemake.input.features, w.layer,
+    train_decoder(snakemake.input.fmri, p.roi, p.labels, snakemake.input.features, w.layer,
                   snakemake.output[0], voxels=load_voxel_mask(snakemake.input.voxels, w.roi),
                   threads=snakemake.threads, shard=p.shard, **p.decoder)
