@@ -33,7 +33,7 @@ def study(tmp_path):
 
 
 def test_sharded_and_unsharded_decoders_decode_and_score_the_same(study):
-    common = dict(fmri=study / "train.h5", roi="ROI_VC = 1", label_key="stimulus_name",
+    common = dict(fmri=study / "train.h5", roi="ROI_VC = 1", labels="stimulus_name",
                   features=study / "train_features.h5", layer="conv", n_voxels=10, alpha=1.0)  # fmt: skip
     train_decoder(output=study / "whole.h5", **common)
     # 36 units in shards of about 10: whole channels of 9 units -> 4 shards.
