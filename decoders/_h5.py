@@ -47,3 +47,27 @@ def to_str(value: bytes | str | np.ndarray) -> str:
 def read_strings(dataset: h5py.Dataset) -> list[str]:
     """Read a 1-D dataset of strings (bytes or variable-length str) as a list of str."""
     return [to_str(v) for v in dataset[()].tolist()]
+
+
+def open_h5(path: str | os.PathLike, what: str) -> h5py.File:
+    """Open an HDF5 file for reading; a missing, truncated or damaged file names itself.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        File to open.
+    what : str
+        What the file should be (for the message), e.g. ``'feature store'``.
+
+    Returns
+    -------
+    h5py.File
+    """
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"{what} not found: {os.fspath(path)}")
+    try:
+        return h5py.File(path, "r")
+    except OSError as error:
+        # h5py says only e.g. "truncated file: eof = ...", without the file's name.
+        raise OSError(f"{what} {os.fspath(path)} cannot be read ({error}): the file is truncated "
+                      "or damaged; delete it and run the step that writes it again") from error  # fmt: skip

@@ -7,21 +7,18 @@ all voxels when ``n_voxels`` is None or not smaller than the number of voxels.
 
 from __future__ import annotations
 
-import json
 import os
 import warnings
 
-import h5py
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator
 
 from decoders import solver
-from decoders._h5 import atomic_h5
-from decoders.stats import average_by_label, column_stats
+from decoders.model_file import model_writer, open_model, read_header
+from decoders.stats import average_by_label, check_finite, column_stats
 
 _DTYPES = {"float32": torch.float32, "float64": torch.float64}
-_FORMAT = "decoders.FastL2Decoder/1"
 
 
 class FastL2Decoder(BaseEstimator):
@@ -32,8 +29,8 @@ class FastL2Decoder(BaseEstimator):
     alpha : float, default 100.0
         Ridge penalty on the z-scored data (bias included).
     n_voxels : int or None, default 500
-        Voxels selected per unit by |Pearson r| on the training data; None (or a value not
-        smaller than the number of voxels) uses every voxel.
+        Voxels selected per unit by |Pearson r| on the training data (>= 1); None (or a
+        value not smaller than the number of voxels) uses every voxel.
     chunk_size : int, default 128
         Units solved per batch. Peak memory of a selective fit is about
         ``2 * n_threads * chunk_size * (n_voxels + 1) ** 2`` floats beyond the data, the
@@ -96,57 +93,77 @@ class FastL2Decoder(BaseEstimator):
             self.
         """
         X, Y = np.asarray(X), np.asarray(Y)
-        if X.ndim != 2:
-            raise ValueError(f"X must be (n_samples, n_voxels), got shape {X.shape}")
-        if Y.shape[0] != X.shape[0]:
+        if Y.shape[:1] != X.shape[:1]:
             raise ValueError(
                 f"X has {X.shape[0]} samples but Y has {Y.shape[0]}; pair each fMRI sample "
                 f"with the features of its image"
             )
-        dtype, device = self._torch_dtype(), torch.device(self.device)
-        np_dtype = np.float32 if dtype == torch.float32 else np.float64
+        check_finite(Y, "Y (training features)")
+        problem = self.ridge_problem(X)
         self.unit_shape_ = tuple(Y.shape[1:])
-        self.n_features_in_ = X.shape[1]
         Y2 = Y.reshape(Y.shape[0], -1)
-        self.x_mean_, self.x_std_ = (s.astype(np_dtype) for s in column_stats(X))
         y_mean, y_std = column_stats(Y2)
-        valid = X.std(axis=0) > 0
-        # Constant voxels z-score to exactly 0 (not rounding noise), so they get no weight.
-        xz = torch.from_numpy(np.where(valid, (X - self.x_mean_) / self.x_std_, 0).astype(np_dtype))
-        xz = xz.to(device)
-        self.y_mean_ = y_mean.astype(np_dtype).reshape(self.unit_shape_)
-        self.y_std_ = y_std.astype(np_dtype).reshape(self.unit_shape_)
+        self.y_mean_ = y_mean.astype(self.np_dtype).reshape(self.unit_shape_)
+        self.y_std_ = y_std.astype(self.np_dtype).reshape(self.unit_shape_)
         # Y can be huge (conv layers): the solver z-scores it chunk by chunk, without a copy.
         y = torch.from_numpy(np.ascontiguousarray(Y2))
         y_stats = (torch.from_numpy(y_mean), torch.from_numpy(y_std))
-        n_select = self._n_select(X.shape[1])
-        if n_select is None:
-            weights, bias = solver.fit_full(
-                xz, y, y_stats, self.alpha, self.chunk_size, self.progress
-            )
-            self.voxel_index_ = None
-        else:
-            weights, index, bias = solver.fit_selected(
-                xz,
-                y,
-                y_stats,
-                self.alpha,
-                n_select,
-                torch.from_numpy(valid).to(device),
-                self.chunk_size,
-                self.progress,
-            )
-            self.voxel_index_ = index.numpy()
+        weights, index, bias = problem.fit(y, y_stats, progress=self.progress)
+        self.voxel_index_ = None if index is None else index.numpy()
         self.weights_, self.bias_ = weights.numpy(), bias.numpy()
         return self
+
+    def ridge_problem(self, X: np.ndarray) -> solver.RidgeProblem:
+        """Check the parameters and X, set the voxel statistics, and prepare the solves.
+
+        :meth:`fit` and the unit-sharded fit (:func:`decoders.shards.fit_units`) share it.
+
+        Parameters
+        ----------
+        X : numpy.ndarray, shape (n_samples, n_voxels_in)
+            Training voxel patterns.
+
+        Returns
+        -------
+        decoders.solver.RidgeProblem
+            z-scored voxels with the Gram matrix (or factorised system) formed once.
+        """
+        self.check_params()
+        X = np.asarray(X)
+        if X.ndim != 2:
+            raise ValueError(f"X must be (n_samples, n_voxels), got shape {X.shape}")
+        check_finite(X, "X (voxel patterns)")
+        self.n_features_in_ = X.shape[1]
+        self.x_mean_, self.x_std_ = (s.astype(self.np_dtype) for s in column_stats(X))
+        valid = np.ptp(X, axis=0) > 0
+        # Constant voxels z-score to exactly 0 (not rounding noise), so they get no weight.
+        # In place: one temporary of X's size (X is 0.5 GB at the study's size).
+        xz = X - self.x_mean_
+        xz /= self.x_std_
+        xz[:, ~valid] = 0
+        xz = xz.astype(self.np_dtype, copy=False)
+        device = torch.device(self.device)
+        return solver.RidgeProblem(torch.from_numpy(xz).to(device),
+                                   torch.from_numpy(valid).to(device), float(self.alpha),
+                                   self._n_select(X.shape[1]), int(self.chunk_size))  # fmt: skip
+
+    def check_params(self) -> None:
+        """Refuse invalid hyperparameters before any compute, naming the fix."""
+        if not (isinstance(self.alpha, (int, float)) and np.isfinite(self.alpha) and self.alpha >= 0):
+            raise ValueError(f"alpha must be a finite number >= 0, got {self.alpha!r}")
+        n = self.n_voxels
+        if n is not None and (isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1):
+            raise ValueError(f"n_voxels must be an integer >= 1, or None for every voxel, got {n!r}")
+        if isinstance(self.chunk_size, bool) or not isinstance(self.chunk_size, (int, np.integer)) \
+                or self.chunk_size < 1:  # fmt: skip
+            raise ValueError(f"chunk_size must be an integer >= 1, got {self.chunk_size!r}")
+        self._torch_dtype()
 
     def _n_select(self, n_in: int) -> int | None:
         """Voxels per unit, or None for no selection (FastL2LiR's rules)."""
         n = self.n_voxels
-        if n is None or n == 0 or n == n_in:
+        if n is None or n == n_in:
             return None
-        if n < 0:
-            raise ValueError(f"n_voxels must be positive or None, got {n}")
         if n > n_in:
             warnings.warn(
                 f"n_voxels={n} exceeds the {n_in} voxels of X; using all voxels", stacklevel=3
@@ -158,6 +175,11 @@ class FastL2Decoder(BaseEstimator):
         if self.dtype not in _DTYPES:
             raise ValueError(f"dtype must be 'float32' or 'float64', got {self.dtype!r}")
         return _DTYPES[self.dtype]
+
+    @property
+    def np_dtype(self) -> type:
+        """NumPy type of the solves and of the fitted arrays."""
+        return np.float32 if self._torch_dtype() == torch.float32 else np.float64
 
     # Prediction -------------------------------------------------------
 
@@ -181,9 +203,7 @@ class FastL2Decoder(BaseEstimator):
                 f"X must be (n_samples, {self.n_features_in_}) like the training data, "
                 f"got shape {X.shape}"
             )
-        dtype = self._torch_dtype()
-        np_dtype = np.float32 if dtype == torch.float32 else np.float64
-        xz = torch.from_numpy(((X - self.x_mean_) / self.x_std_).astype(np_dtype))
+        xz = torch.from_numpy(((X - self.x_mean_) / self.x_std_).astype(self.np_dtype))
         index = None if self.voxel_index_ is None else torch.from_numpy(self.voxel_index_)
         yz = solver.predict_chunked(
             xz.to(self.device),
@@ -228,27 +248,20 @@ class FastL2Decoder(BaseEstimator):
         Parameters
         ----------
         path : str or os.PathLike
-            Destination file.
+            Destination file (the format of :mod:`decoders.model_file`).
         """
         if not hasattr(self, "weights_"):
             raise RuntimeError("FastL2Decoder is not fitted; nothing to save")
-        rows = max(1, min(self.weights_.shape[0], 4096))
-        with atomic_h5(path) as h5:
-            h5.attrs["format"] = _FORMAT
-            h5.attrs["params"] = json.dumps(self.get_params())
-            h5.attrs["unit_shape"] = np.asarray(self.unit_shape_, dtype=np.int64)
-            for name in ("x_mean_", "x_std_", "y_mean_", "y_std_", "bias_"):
-                h5.create_dataset(name, data=getattr(self, name))
-            # Chunked by rows of units so that a subset of units reads cheaply.
-            h5.create_dataset("weights_", data=self.weights_, chunks=(rows, self.weights_.shape[1]))
-            if self.voxel_index_ is not None:
-                h5.create_dataset(
-                    "voxel_index_", data=self.voxel_index_, chunks=(rows, self.weights_.shape[1])
-                )
+        n = self.bias_.shape[0]
+        with model_writer(path, self.get_params(), self.unit_shape_, (0, n), self.x_mean_,
+                          self.x_std_, self.weights_.shape[1], self.voxel_index_ is not None,
+                          self.weights_.dtype) as writer:  # fmt: skip
+            writer.write(0, self.y_mean_.reshape(-1), self.y_std_.reshape(-1), self.weights_,
+                         self.bias_, self.voxel_index_)  # fmt: skip
 
     @classmethod
     def load(cls, path: str | os.PathLike, device: str | None = None) -> FastL2Decoder:
-        """Read a model written by :meth:`save`.
+        """Read a model written by :meth:`save` (or a unit-sharded fit's only shard).
 
         Parameters
         ----------
@@ -261,38 +274,20 @@ class FastL2Decoder(BaseEstimator):
         -------
         FastL2Decoder
         """
-        with _open_model(path) as h5:
-            model = cls(**json.loads(h5.attrs["params"]))
-            model.unit_shape_ = tuple(int(d) for d in h5.attrs["unit_shape"])
-            for name in ("x_mean_", "x_std_", "y_mean_", "y_std_", "bias_", "weights_"):
-                setattr(model, name, h5[name][()])
-            model.voxel_index_ = h5["voxel_index_"][()] if "voxel_index_" in h5 else None
-        model.n_features_in_ = model.x_mean_.shape[0]
+        with open_model(path) as h5:
+            header = read_header(h5)
+            if header.units != (0, header.n_units):
+                raise ValueError(
+                    f"{path} holds units {header.units[0]}-{header.units[1]} of {header.n_units} "
+                    "(one shard); read all shards with decoders.shards.ShardedDecoder"
+                )
+            model = cls(**header.params)
+            model.unit_shape_, model.n_features_in_ = header.unit_shape, len(header.x_mean)
+            model.x_mean_, model.x_std_ = header.x_mean, header.x_std
+            for name in ("y_mean_", "y_std_"):
+                setattr(model, name, h5[name][()].reshape(header.unit_shape))
+            model.bias_, model.weights_ = h5["bias_"][()], h5["weights_"][()]
+            model.voxel_index_ = h5["voxel_index_"][()] if header.selected else None
         if device is not None:
             model.device = device
         return model
-
-
-def _open_model(path: str | os.PathLike) -> h5py.File:
-    """Open a file written by :meth:`FastL2Decoder.save`, refusing any other file."""
-    h5 = h5py.File(path, "r")
-    if h5.attrs.get("format") != _FORMAT:
-        h5.close()
-        raise ValueError(f"{path} is not a FastL2Decoder file (format {_FORMAT!r})")
-    return h5
-
-
-def read_unit_stats(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
-    """Training mean and SD of the units of a saved decoder, without reading its weights.
-
-    Parameters
-    ----------
-    path : str or os.PathLike
-        Model file written by :meth:`FastL2Decoder.save`.
-
-    Returns
-    -------
-    y_mean, y_std : numpy.ndarray, each of the decoder's unit shape
-    """
-    with _open_model(path) as h5:
-        return h5["y_mean_"][()], h5["y_std_"][()]

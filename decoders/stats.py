@@ -9,7 +9,7 @@ import numpy as np
 _BLOCK = 8192
 
 
-def column_stats(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def column_stats(x: np.ndarray, rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Mean and SD (ddof 1) of each column, with zero SDs replaced by 1.
 
     A constant column then z-scores to 0 instead of NaN (dead ReLU units, flat voxels),
@@ -17,23 +17,38 @@ def column_stats(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
     Parameters
     ----------
-    x : numpy.ndarray, shape (n_samples, n_columns)
+    x : numpy.ndarray, shape (n_rows, n_columns)
+    rows : numpy.ndarray of int, shape (n_samples,), optional
+        The samples as rows of `x` (repeats allowed: one row per image, several samples
+        per image); the statistics are those of ``x[rows]``, which is never formed whole.
 
     Returns
     -------
     mean, std : numpy.ndarray, shape (n_columns,)
     """
-    if x.shape[0] < 2:
-        raise ValueError(f"need at least 2 training samples, got {x.shape[0]}")
+    n_samples = x.shape[0] if rows is None else len(rows)
+    if n_samples < 2:
+        raise ValueError(f"need at least 2 training samples, got {n_samples}")
     mean = np.empty(x.shape[1])
     std = np.empty(x.shape[1])
     # Column blocks in float64: precise, and no full-size temporary for huge layers.
     for start in range(0, x.shape[1], _BLOCK):
-        block = x[:, start : start + _BLOCK].astype(np.float64)
+        block = x[:, start : start + _BLOCK]
+        block = (block if rows is None else block[rows]).astype(np.float64)
         mean[start : start + _BLOCK] = block.mean(axis=0)
         std[start : start + _BLOCK] = block.std(axis=0, ddof=1)
     std[std == 0] = 1.0
     return mean, std
+
+
+def check_finite(x: np.ndarray, name: str) -> None:
+    """Raise a ValueError naming `name` and the count of its NaN and infinite entries, if any."""
+    flat = x.reshape(x.shape[0], -1) if x.ndim > 1 else x.reshape(1, -1)
+    bad = sum(int((~np.isfinite(flat[:, s : s + _BLOCK])).sum())
+              for s in range(0, flat.shape[1], _BLOCK))  # fmt: skip
+    if bad:
+        raise ValueError(f"{name} has {bad} NaN or infinite entries (of {x.size}); remove or "
+                         "impute them (e.g. drop the voxels or samples) before fitting")  # fmt: skip
 
 
 def average_by_label(x: np.ndarray, labels: Sequence) -> tuple[np.ndarray, list]:

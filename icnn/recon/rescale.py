@@ -9,7 +9,7 @@ variant centres first (on the decoded mean or the decoders' training mean) and u
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -58,20 +58,26 @@ class LayerStats:
     n_images: int
 
 
+def layer_stats(batches: Iterable[np.ndarray], layer: str = "") -> LayerStats:
+    """Statistics of one layer's true features given in batches of images (N_i, ...).
+
+    Only one batch is in memory at a time (a layer of 1,200 images at 224 px need not fit).
+    """
+    n, spread, spread1, total = 0, 0.0, 0.0, None
+    for batch in batches:
+        batch = np.asarray(batch, dtype=np.float64)
+        n += batch.shape[0]
+        spread += float(feature_spread(batch).sum())
+        spread1 += float(feature_spread(batch, ddof=1).sum())
+        total = batch.sum(axis=0) if total is None else total + batch.sum(axis=0)
+    if n < 2:
+        raise ValueError(f"layer {layer!r}: feature statistics need at least 2 images")
+    return LayerStats(spread=spread / n, spread_ddof1=spread1 / n, mean=total / n, n_images=n)
+
+
 def true_feature_stats(features: Mapping[str, np.ndarray]) -> dict[str, LayerStats]:
     """Per-layer statistics of true features ``{layer: (N, ...)}`` of many natural images."""
-    stats = {}
-    for layer, value in features.items():
-        value = np.asarray(value, dtype=np.float64)
-        if value.shape[0] < 2:
-            raise ValueError(f"layer {layer!r}: feature statistics need at least 2 images")
-        stats[layer] = LayerStats(
-            spread=float(feature_spread(value).mean()),
-            spread_ddof1=float(feature_spread(value, ddof=1).mean()),
-            mean=value.mean(axis=0),
-            n_images=value.shape[0],
-        )
-    return stats
+    return {layer: layer_stats([value], layer) for layer, value in features.items()}
 
 
 def rescale_to_spread(decoded: Mapping[str, np.ndarray], spread: Mapping[str, float]

@@ -15,8 +15,9 @@ import torch
 from common.scores import pairwise_identification, pattern_correlation, profile_correlation
 from decoders.bdata import BData
 from decoders.feature_store import FeatureStore, write_features
-from decoders.labels import stimulus_labels
-from decoders.regression import FastL2Decoder, read_unit_stats
+from decoders.labels import match_labels, stimulus_labels
+from decoders.regression import FastL2Decoder
+from decoders.shards import ShardedDecoder, fit_units, layer_shards, read_unit_stats
 from decoders.stats import mean_sem
 from pipeline.tables import write_tsv
 
@@ -69,26 +70,37 @@ def train_decoder(
     chunk_size: int = 128,
     device: str = "cpu",
     threads: int = 1,
+    shard: int = 0,
+    shard_units: int | None = None,
 ) -> None:
     """Fit a FastL2Decoder from an ROI's voxels to one layer's true features and save it.
 
     ``voxels`` (a boolean mask over the ROI's voxels, from the data check) leaves out voxels.
+    With `shard_units`, the layer's units are split by :func:`decoders.shards.layer_shards`
+    and only shard number `shard` is fitted (one job per shard; decode reads them all).
+    Features are streamed from the store in slabs of units (bounded memory at any layer size).
     """
     torch.set_num_threads(threads)
+    model = FastL2Decoder(alpha=alpha, n_voxels=n_voxels, chunk_size=chunk_size, device=device,
+                          progress=True)  # fmt: skip
+    model.check_params()
     X, sample_labels = load_session(fmri, roi, labels)
     X = X if voxels is None else X[:, voxels]
     with FeatureStore(features) as store:
-        Y = store.get(layer, sample_labels)
-    model = FastL2Decoder(alpha=alpha, n_voxels=n_voxels, chunk_size=chunk_size, device=device,
-                          progress=True)  # fmt: skip
-    model.fit(X, Y).save(output)
+        rows = match_labels(sample_labels, store.labels, what=os.fspath(features))
+        reader = store.units(layer)
+        ranges = layer_shards(reader.unit_shape, shard_units)
+        if not 0 <= shard < len(ranges):
+            raise ValueError(f"shard {shard} of layer {layer!r}: it has {len(ranges)} shards of "
+                             f"about {shard_units} units")  # fmt: skip
+        fit_units(model, X, rows, reader, output, ranges[shard], align=reader.align)
 
 
 def decode_features(
     fmri: str | os.PathLike,
     roi: str,
     labels: str | Mapping,
-    models: dict[str, str | os.PathLike],
+    models: dict[str, list[str | os.PathLike]],
     reference: str | os.PathLike,
     output: str | os.PathLike,
     voxels: np.ndarray | None = None,
@@ -97,7 +109,8 @@ def decode_features(
 ) -> None:
     """Decode every layer from test samples averaged per image; store them in image order.
 
-    The rows follow the images of the ``reference`` feature store (the true features of the
+    ``models`` maps each layer to its decoder's shard files (one file when unsharded). The
+    rows follow the images of the ``reference`` feature store (the true features of the
     image set); every one of them must have been shown in the session. Each decoder's training
     mean of the units is stored with the features (for the 'center_train' rescaling).
     """
@@ -107,9 +120,9 @@ def decode_features(
     with FeatureStore(reference) as store:
         image_labels = store.labels
     decoded, train_mean = {}, {}
-    for layer, path in models.items():
-        model = FastL2Decoder.load(path, device=device)
-        train_mean[layer] = model.y_mean_
+    for layer, paths in models.items():
+        model = ShardedDecoder(paths, device=device)
+        train_mean[layer] = model.unit_stats()[0]
         Y, order = model.predict_average(X, sample_labels)
         position = {label: i for i, label in enumerate(order)}
         missing = [label for label in image_labels if label not in position]
@@ -118,7 +131,7 @@ def decode_features(
         decoded[layer] = Y[[position[label] for label in image_labels]]
         if not np.isfinite(decoded[layer]).all():
             raise ValueError(f"decoded {layer} features from {fmri} hold NaN or Inf values; check "
-                             f"the session's voxels and the decoder {path}")  # fmt: skip
+                             f"the session's voxels and the decoder {paths[0]} ...")  # fmt: skip
     write_features(output, decoded, list(image_labels), attrs={"roi": roi, "fmri": os.fspath(fmri)},
                    train_mean=train_mean)  # fmt: skip
 
@@ -126,21 +139,22 @@ def decode_features(
 def score_decoding(
     decoded: str | os.PathLike,
     true: str | os.PathLike,
-    models: dict[str, str | os.PathLike],
+    models: dict[str, list[str | os.PathLike]],
     output: str | os.PathLike,
     keys: dict[str, str],
 ) -> None:
     """Profile and pattern correlation and pairwise identification of decoded features per layer.
 
     Writes a TSV with the columns of ``keys`` (subject, roi, image_set), then layer, metric,
-    mean, sem, n. Pattern correlation z-scores each unit by its decoder's training mean and SD.
+    mean, sem, n. Pattern correlation z-scores each unit by its decoder's training mean and SD
+    (read from each layer's shard files in ``models``).
     """
     rows = []
     with FeatureStore(decoded) as dec, FeatureStore(true) as tru:
-        for layer, model_path in models.items():
+        for layer, model_paths in models.items():
             pred = dec.get(layer)
             target = tru.get(layer, dec.labels)
-            y_mean, y_std = read_unit_stats(model_path)
+            y_mean, y_std = read_unit_stats(model_paths)
             scores = {
                 "profile_correlation": profile_correlation(pred, target),
                 "pattern_correlation": pattern_correlation(pred, target, y_mean, y_std),

@@ -6,13 +6,14 @@ import os
 
 import numpy as np
 import torch
+from tqdm.auto import tqdm
 
-from decoders.feature_store import FeatureStore, write_features
+from decoders.feature_store import CHUNK_IMAGES, STORAGE_DTYPES, FeatureStore, feature_writer
 from icnn.dgn.files import atomic_savez
 from icnn.features import extract_features
 from icnn.images import find_images, load_images
-from icnn.networks.registry import build_encoder
-from icnn.recon.rescale import LayerStats, true_feature_stats
+from icnn.networks.registry import build_encoder, layer_shapes
+from icnn.recon.rescale import LayerStats, layer_stats
 
 
 def compute_true_features(
@@ -22,35 +23,56 @@ def compute_true_features(
     image_size: int,
     output: str | os.PathLike,
     weights: str | None = None,
-    batch_size: int = 16,
+    batch_size: int = CHUNK_IMAGES,
     device: str = "cpu",
     threads: int = 1,
     fit: str = "center_crop",
+    dtype: str = "float32",
 ) -> None:
     """Features of ``layers`` for all images of a folder, stored with their labels (sorted).
 
-    ``fit`` is how non-square images become square (:func:`icnn.images.fit_square`).
+    ``fit`` is how non-square images become square (:func:`icnn.images.fit_square`). Images
+    are loaded, encoded and written one batch at a time (the store's chunk rows), so memory
+    holds one batch's features whatever the number of images and layers.
+
+    Parameters
+    ----------
+    dtype : {'float32', 'float16'}
+        Storage precision; float16 halves the store (decoders then read float16 slabs).
     """
+    if dtype not in STORAGE_DTYPES:
+        raise ValueError(f"feature storage dtype must be one of {STORAGE_DTYPES}, got {dtype!r}")
     torch.set_num_threads(threads)
     found = find_images(image_dir)
     labels = sorted(found)
     model = build_encoder(encoder, weights).to(device)
-    rgb = torch.as_tensor(load_images([found[k] for k in labels], image_size, fit)).permute(0, 3, 1, 2)
-    features = extract_features(model, model.input_domain.to_network(rgb), layers, batch_size,
-                                device=device)  # fmt: skip
-    write_features(output, features, labels, attrs={"encoder": encoder, "image_size": image_size})
+    shapes = layer_shapes(encoder, layers, image_size)
+    attrs = {"encoder": encoder, "image_size": image_size}
+    with feature_writer(output, labels, shapes, dtype, attrs) as writer:
+        for start in tqdm(range(0, len(labels), batch_size), desc="true features", unit="batch"):
+            names = labels[start : start + batch_size]
+            rgb = load_images([found[k] for k in names], image_size, fit)
+            rgb = torch.as_tensor(rgb).permute(0, 3, 1, 2)
+            features = extract_features(model, model.input_domain.to_network(rgb), layers,
+                                        batch_size, device=device)  # fmt: skip
+            for layer, array in features.items():
+                writer.write(layer, start, array)
 
 
 def save_feature_stats(features: str | os.PathLike, layers: list[str], output: str | os.PathLike) -> None:
-    """Per-layer statistics of true features (for rescaling decoded features) to an .npz."""
-    with FeatureStore(features) as store:
-        stats = true_feature_stats({layer: store.get(layer) for layer in layers})
+    """Per-layer statistics of true features (for rescaling decoded features) to an .npz.
+
+    Each layer is read a store chunk of images at a time (bounded memory at any size).
+    """
     arrays = {}
-    for layer, s in stats.items():
-        arrays[f"{layer}/spread"] = np.float64(s.spread)
-        arrays[f"{layer}/spread_ddof1"] = np.float64(s.spread_ddof1)
-        arrays[f"{layer}/mean"] = s.mean.astype(np.float32)
-        arrays[f"{layer}/n_images"] = np.int64(s.n_images)
+    with FeatureStore(features) as store:
+        batches = [store.labels[a : a + CHUNK_IMAGES] for a in range(0, len(store.labels), CHUNK_IMAGES)]
+        for layer in layers:
+            s = layer_stats((store.get(layer, names) for names in batches), layer)
+            arrays[f"{layer}/spread"] = np.float64(s.spread)
+            arrays[f"{layer}/spread_ddof1"] = np.float64(s.spread_ddof1)
+            arrays[f"{layer}/mean"] = s.mean.astype(np.float32)
+            arrays[f"{layer}/n_images"] = np.int64(s.n_images)
     atomic_savez(output, **arrays)
 
 

@@ -49,15 +49,52 @@ def test_decoders_training_means_travel_with_decoded_features(tmp_path, layers):
     assert not (tmp_path / "bad.h5").exists()
 
 
-def test_chunks_are_a_few_images(tmp_path, rng):
+def test_chunks_are_a_few_images_by_whole_channels(tmp_path, rng):
     path = tmp_path / "big.h5"
-    write_features(
-        path,
-        {"big": rng.standard_normal((6, 200_000)).astype(np.float32)},
-        [str(i) for i in range(6)],
-    )
+    conv = rng.standard_normal((40, 8, 100, 100)).astype(np.float32)
+    write_features(path, {"conv": conv, "fc": conv[:, 0, 0, :]}, [str(i) for i in range(40)])
     with h5py.File(path) as h5:
-        assert h5["features/big"].chunks == (1, 200_000)
+        # 16 images x 6 channels of 100 x 100 float32: 3.8 MB, within the 4 MB target.
+        assert h5["features/conv"].chunks == (16, 6, 100, 100)
+        assert h5["features/fc"].chunks == (16, 100)
+
+
+def test_unit_slabs_across_images(tmp_path, rng):
+    conv = rng.standard_normal((5, 4, 3, 2)).astype(np.float32)
+    write_features(tmp_path / "f.h5", {"conv": conv, "fc": conv[:, 0, 0]}, list("abcde"))
+    with FeatureStore(tmp_path / "f.h5") as store:
+        units = store.units("conv")
+        assert units.unit_shape == (4, 3, 2) and units.n_rows == 5 and units.align == 24
+        np.testing.assert_array_equal(units.read(5, 19), conv.reshape(5, -1)[:, 5:19])
+        np.testing.assert_array_equal(store.units("fc").read(1, 2), conv[:, 0, 0, 1:2])
+
+
+def test_incremental_float16_writer(tmp_path, rng):
+    from decoders.feature_store import feature_writer
+
+    conv = rng.standard_normal((5, 3, 4)).astype(np.float32)
+    with feature_writer(tmp_path / "f.h5", list("abcde"), {"conv": (3, 4)}, "float16") as writer:
+        writer.write("conv", 0, conv[:2])
+        writer.write("conv", 2, conv[2:])
+        with pytest.raises(ValueError, match=r"rows 4-6 of shape \(3, 4\) do not fit"):
+            writer.write("conv", 4, conv[:2])
+    with FeatureStore(tmp_path / "f.h5") as store:
+        got = store.get("conv")
+    assert got.dtype == np.float32  # float16 is only how it is stored
+    with h5py.File(tmp_path / "f.h5") as h5:
+        assert h5["features/conv"].dtype == np.float16
+    np.testing.assert_allclose(got, conv, rtol=1e-3, atol=1e-3)
+    with pytest.raises(ValueError, match="must be a float type such as float32 or float16"):
+        with feature_writer(tmp_path / "g.h5", ["a"], {"x": (2,)}, "int8"):
+            pass
+
+
+def test_truncated_store_names_itself(tmp_path, layers):
+    write_features(tmp_path / "f.h5", layers, LABELS)
+    data = (tmp_path / "f.h5").read_bytes()
+    (tmp_path / "cut.h5").write_bytes(data[: len(data) // 3])
+    with pytest.raises(OSError, match=r"feature store .*cut\.h5 cannot be read .*truncated"):
+        FeatureStore(tmp_path / "cut.h5")
 
 
 def test_clear_errors(tmp_path, layers):

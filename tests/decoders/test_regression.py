@@ -4,7 +4,8 @@ import pytest
 from fastl2lir import FastL2LiR  # a test dependency: an ImportError here must fail the run
 from sklearn.base import clone
 
-from decoders.regression import FastL2Decoder, read_unit_stats
+from decoders.regression import FastL2Decoder
+from decoders.shards import read_unit_stats
 
 # fastl2lir 0.11 warns a lot under NumPy 2 (np.matrix, scalar conversion); not our concern.
 pytestmark = pytest.mark.filterwarnings("ignore:::fastl2lir")
@@ -86,14 +87,14 @@ def test_unit_stats_read_without_the_weights(tmp_path, regression_data):
     X, Y, _ = regression_data
     model = FastL2Decoder(n_voxels=6, dtype="float64").fit(X, Y)
     model.save(tmp_path / "model.h5")
-    y_mean, y_std = read_unit_stats(tmp_path / "model.h5")
+    y_mean, y_std = read_unit_stats([tmp_path / "model.h5"])
     np.testing.assert_array_equal(y_mean, model.y_mean_)
     np.testing.assert_array_equal(y_std, model.y_std_)
     assert y_mean.shape == (3, 2, 2)
     with h5py.File(tmp_path / "other.h5", "w"):
         pass
     with pytest.raises(ValueError, match="is not a FastL2Decoder file"):
-        read_unit_stats(tmp_path / "other.h5")
+        read_unit_stats([tmp_path / "other.h5"])
 
 
 def test_predict_average_per_image_and_per_trial(regression_data):
@@ -119,3 +120,39 @@ def test_errors(regression_data):
         model.predict(X[:, :30])
     with pytest.raises(ValueError, match="dtype"):
         FastL2Decoder(dtype="float16").fit(X, Y)
+
+
+def test_non_finite_data_is_refused_with_counts(regression_data):
+    X, Y, _ = regression_data
+    X_bad, Y_bad = X.copy(), Y.copy()
+    X_bad[[1, 2], 3] = [np.nan, np.inf]
+    Y_bad[0, 1, 0, 0] = -np.inf
+    with pytest.raises(ValueError, match=r"X \(voxel patterns\) has 2 NaN or infinite entries"):
+        FastL2Decoder().fit(X_bad, Y)
+    with pytest.raises(ValueError, match=r"Y \(training features\) has 1 NaN or infinite"):
+        FastL2Decoder().fit(X, Y_bad)
+
+
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        ({"alpha": -1.0}, "alpha must be a finite number >= 0"),
+        ({"alpha": float("nan")}, "alpha must be a finite number >= 0"),
+        ({"n_voxels": 0}, "n_voxels must be an integer >= 1, or None"),
+        ({"n_voxels": 2.5}, "n_voxels must be an integer >= 1, or None"),
+        ({"chunk_size": 0}, "chunk_size must be an integer >= 1"),
+    ],
+)
+def test_invalid_hyperparameters_are_refused(regression_data, params, message):
+    X, Y, _ = regression_data
+    with pytest.raises(ValueError, match=message):
+        FastL2Decoder(**params).fit(X, Y)
+
+
+def test_truncated_model_file_names_itself(tmp_path, regression_data):
+    X, Y, _ = regression_data
+    FastL2Decoder(n_voxels=6).fit(X, Y).save(tmp_path / "model.h5")
+    data = (tmp_path / "model.h5").read_bytes()
+    (tmp_path / "cut.h5").write_bytes(data[: len(data) // 2])
+    with pytest.raises(OSError, match=r"decoder model .*cut\.h5 cannot be read .*truncated or damaged"):
+        FastL2Decoder.load(tmp_path / "cut.h5")

@@ -52,3 +52,21 @@ def test_predict_sparse_equals_dense(rng):
         predict_chunked(xz, weights, bias, index.to(torch.int32), 4), expected
     )
     torch.testing.assert_close(predict_chunked(xz, dense, bias, None, 4), expected)
+
+
+def test_image_rows_with_sample_index_equal_expanded_samples(rng):
+    images = torch.from_numpy(rng.standard_normal((6, 4)) + 2.0)
+    index = torch.from_numpy(rng.integers(0, 6, 30))
+    stats = (images[index].mean(0), images[index].std(0))
+    for v in (10, 40):  # primal and dual full fits
+        xz = torch.from_numpy(rng.standard_normal((30, v)))
+        w, b = fit_full(xz, images, stats, 1.5, 3, sample_index=index)
+        w_ref, b_ref = fit_full(xz, images[index], stats, 1.5, 3)
+        torch.testing.assert_close(w, w_ref, rtol=1e-10, atol=1e-12)
+        torch.testing.assert_close(b, b_ref, rtol=1e-10, atol=1e-12)
+    valid = torch.ones(40, dtype=torch.bool)
+    got = fit_selected(xz, images, stats, 2.0, 5, valid, 3, sample_index=index)
+    expected = fit_selected(xz, images[index], stats, 2.0, 5, valid, 3)
+    torch.testing.assert_close(got[1], expected[1])
+    for a, b in zip(got[::2], expected[::2], strict=True):
+        torch.testing.assert_close(a, b, rtol=1e-10, atol=1e-12)

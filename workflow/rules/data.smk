@@ -52,8 +52,10 @@ rule check_subject:
         "../envs/icnn.yaml"
     priority: 20
     threads: 1
+    # a session and one ROI's copy of it in float64: 6,000 x 12,000 voxels is 0.6 GB each
     resources:
-        mem_mb=2000,
+        mem_mb=4000,
+        runtime=10,
     params:
         entry=lambda wc: config["subjects"][wc.subject],
         rois=config["rois"],

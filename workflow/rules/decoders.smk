@@ -8,20 +8,22 @@ rule train_decoder:
         fmri=lambda wc: config["subjects"][wc.subject]["train"]["fmri"],
         features=lambda wc: f"results/features/{config['subjects'][wc.subject]['train']['image_set']}.h5",
     output:
-        "results/decoders/{subject}/{roi}/{layer}.h5",
+        "results/decoders/{subject}/{roi}/{layer}/shard-{shard}.h5",
     log:
-        "logs/train_decoder/{subject}/{roi}/{layer}.log",
+        "logs/train_decoder/{subject}/{roi}/{layer}/shard-{shard}.log",
     conda:
         "../envs/icnn.yaml"
     # the decoded-feature chain is the critical path: start it before reconstructions
     priority: 10
     threads: 2
     resources:
-        mem_mb=8000,
+        mem_mb=RES.train_decoder()[0],
+        runtime=RES.train_decoder()[1],
     params:
         roi=lambda wc: config["rois"][wc.roi],
         labels=lambda wc: session_labels(config["subjects"][wc.subject], config["subjects"][wc.subject]["train"]["image_set"]),
         decoder=decoder_fit_settings(),
+        shard=lambda wc: int(wc.shard),
     script:
         "../scripts/train_decoder.py"
 
@@ -31,7 +33,7 @@ rule decode:
         voxels=VOXEL_MASK,
         fmri=lambda wc: config["subjects"][wc.subject]["test"][wc.image_set],
         reference="results/features/{image_set}.h5",
-        models=expand("results/decoders/{{subject}}/{{roi}}/{layer}.h5", layer=decode_layers()),
+        models=decoder_inputs,
     output:
         "results/decoded/{subject}/{roi}/{image_set}.h5",
     log:
@@ -42,11 +44,12 @@ rule decode:
     priority: 10
     threads: 1
     resources:
-        mem_mb=4000,
+        mem_mb=RES.decode(decode_layers())[0],
+        runtime=RES.decode(decode_layers())[1],
     params:
         roi=lambda wc: config["rois"][wc.roi],
         labels=lambda wc: session_labels(config["subjects"][wc.subject], wc.image_set),
-        layers=decode_layers(),
+        models=decoder_shards,
         device=config["decoder"].get("device", "cpu"),
     script:
         "../scripts/decode.py"
@@ -56,7 +59,7 @@ rule decoding_scores:
     input:
         decoded="results/decoded/{subject}/{roi}/{image_set}.h5",
         true="results/features/{image_set}.h5",
-        models=expand("results/decoders/{{subject}}/{{roi}}/{layer}.h5", layer=decode_layers()),
+        models=decoder_inputs,
     output:
         "results/decoding_scores/{subject}/{roi}/{image_set}.tsv",
     log:
@@ -65,9 +68,9 @@ rule decoding_scores:
         "../envs/icnn.yaml"
     threads: 1
     resources:
-        mem_mb=4000,
+        mem_mb=RES.scores(decode_layers()),
     params:
-        layers=decode_layers(),
+        models=decoder_shards,
     script:
         "../scripts/decoding_scores.py"
 

@@ -16,7 +16,8 @@ rule true_features:
     priority: 10
     threads: 2
     resources:
-        mem_mb=8000,
+        mem_mb=RES.true_features()[0],
+        runtime=RES.true_features()[1],
     params:
         image_dir=lambda wc: image_dir(wc.image_set),
         encoder=ENC["name"],
@@ -25,6 +26,7 @@ rule true_features:
         image_size=ENC["image_size"],
         device=config.get("device", "cpu"),
         image_fit=config["image_fit"],
+        dtype=ENC.get("feature_dtype", "float32"),
     script:
         "../scripts/true_features.py"
 
@@ -42,7 +44,7 @@ rule feature_stats:
     priority: 10
     threads: 1
     resources:
-        mem_mb=8000,
+        mem_mb=RES.feature_stats(decode_layers()),
     params:
         layers=decode_layers(),
     script:

@@ -14,7 +14,8 @@ rule reconstruct_decoded:
         "../envs/icnn.yaml"
     threads: 1
     resources:
-        mem_mb=4000,
+        mem_mb=RES.reconstruct(LAYER_SETS, recon_options)[0],
+        runtime=RES.reconstruct(LAYER_SETS, recon_options)[1],
     params:
         job=lambda wc: recon_job(wc, REC["rescale"]),
     script:
@@ -33,7 +34,8 @@ rule reconstruct_true:
         "../envs/icnn.yaml"
     threads: 1
     resources:
-        mem_mb=4000,
+        mem_mb=RES.reconstruct(LAYER_SETS, recon_options)[0],
+        runtime=RES.reconstruct(LAYER_SETS, recon_options)[1],
     params:
         job=lambda wc: recon_job(wc, "none"),
     script:

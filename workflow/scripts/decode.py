@@ -6,7 +6,6 @@ from pipeline.stages.decoding import decode_features
 
 p = snakemake.params
 with job_log(snakemake.log[0]):
-    decode_features(snakemake.input.fmri, p.roi, p.labels, dict(zip(p.layers, snakemake.input.models, strict=True)),
-                    snakemake.input.reference, snakemake.output[0],
-                    voxels=load_voxel_mask(snakemake.input.voxels, snakemake.wildcards.roi),
+    decode_features(snakemake.input.fmri, p.roi, p.labels, p.models, snakemake.input.reference,
+                    snakemake.output[0], voxels=load_voxel_mask(snakemake.input.voxels, snakemake.wildcards.roi),
                     device=p.device, threads=snakemake.threads)

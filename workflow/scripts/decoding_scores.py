@@ -5,6 +5,5 @@ from pipeline.stages.decoding import score_decoding
 
 w = snakemake.wildcards
 with job_log(snakemake.log[0]):
-    score_decoding(snakemake.input.decoded, snakemake.input.true,
-                   dict(zip(snakemake.params.layers, snakemake.input.models, strict=True)), snakemake.output[0],
+    score_decoding(snakemake.input.decoded, snakemake.input.true, snakemake.params.models, snakemake.output[0],
                    {"subject": w.subject, "roi": w.roi, "image_set": w.image_set})

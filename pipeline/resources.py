@@ -1,0 +1,277 @@
+"""Memory (``mem_mb``) and runtime (minutes) of every workflow job, from the sizes it handles.
+
+The formulas count the arrays each stage holds at its peak (see the stage functions) and
+the operations it does, with rates measured by ``benchmarks/bench_scale.py`` on a CPU core;
+:class:`WorkflowResources` turns them into the Snakemake callables the rules use. Sizes come
+from the config (layer shapes on the meta device, ``icnn.networks.registry.layer_shapes``)
+and from the input files' headers once they exist; before that (a dry run before any
+download), from the study's sizes (:data:`STUDY`). A job that runs out of memory is retried
+by Snakemake (``--retries``) with ``attempt`` times the memory.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import h5py
+
+from decoders.feature_store import CHUNK_IMAGES
+from decoders.shards import DEFAULT_SHARD_UNITS, layer_shards, slab_units
+
+MB = 1 << 20
+#: Python, torch, h5py and NumPy loaded, before any data.
+BASE_MB = 700
+#: Sustained float32 rates of one CPU core (bench_scale.py on the 2-core development machine,
+#: shared): large matrix products (the Gram matrix: 42e9), and the decoder's per-unit work
+#: (:func:`decoder_unit_ops`: 7.9 core-ms per conv1_1 unit at the study's sizes).
+FLOPS_PER_CORE = 40e9
+SOLVE_OPS_PER_CORE = 9e9
+BYTES_PER_CORE = 2e9
+#: Forward + input-gradient passes through VGG19's conv layers at 224 px (bench_icnn.py).
+RECON_FLOP_224 = 78e9
+#: Peak working memory of one image's reconstruction pass per feature unit of the network
+#: (activations, their gradients, the targets and the optimiser state), bytes.
+RECON_BYTES_PER_UNIT = 40
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """The sizes of a decoding job."""
+
+    samples: int
+    voxels: int
+    images: int
+
+
+#: Shen et al. 2019's training session (1,200 images x 5, VC), used before files exist.
+STUDY = Sizes(samples=6000, voxels=11_700, images=1200)
+STUDY_TEST = Sizes(samples=1750, voxels=11_700, images=50)
+
+
+def _mb(n_bytes: float, margin: float = 1.3) -> int:
+    return int(math.ceil(BASE_MB + margin * n_bytes / MB))
+
+
+def _minutes(seconds: float) -> int:
+    # Twice the estimate (slower nodes, shared file systems), at least 5 minutes.
+    return max(5, int(math.ceil(2 * seconds / 60)))
+
+
+def train_decoder_mb(sizes: Sizes, units: int, k: int | None, chunk_size: int, threads: int,
+                     feature_bytes: int = 4) -> int:  # fmt: skip
+    """Peak memory of fitting `units` units of a decoder (one shard), MB.
+
+    The larger of two phases. Loading: the session as read (float64, all columns), the
+    ROI's X, one temporary and the z-scored copy. Solving: X and its z-scored copy, the Gram
+    matrix and image sums, a slab of image rows (or its float64 statistics block), the
+    chunks being solved (one per thread: Gram sub-matrices and their factors) and the slab's
+    results. bench_scale.py measured 3.4 GB for conv1_1 at the study's sizes (this gives 4.1).
+    """
+    s, v, n = sizes.samples, sizes.voxels, sizes.images
+    selected = k is not None and k < v
+    k_eff = k if selected else v
+    loading = s * v * (8 + 8 + 8 + 4)
+    slab = slab_units(n, units, 1)
+    features = max(slab * n * feature_bytes, s * 8 * min(slab, 8192))
+    if selected:
+        solver = (v + 1) ** 2 * 4 + n * v * 4 + threads * chunk_size * ((k + 1) ** 2 * 4 * 2 + v * 4 * 2)
+    else:
+        solver = (min(s, v) + 1) ** 2 * 4 * 2 + s * (v + 1) * 4
+    solving = s * v * (8 + 4) + features + solver + slab * k_eff * 8
+    return _mb(max(loading, solving), margin=1.15)
+
+
+def train_decoder_minutes(sizes: Sizes, units: int, k: int | None, threads: int) -> int:
+    """Runtime of fitting `units` units: Gram matrix, then per unit the voxel-unit
+    correlations over images, the Gram sub-matrix gather and its Cholesky solve."""
+    s, v, n = sizes.samples, sizes.voxels, sizes.images
+    gram = 2.0 * s * v * v
+    if k is None or k >= v:
+        per_unit = 2.0 * (s + 1) * (v + 1)
+        gram += min(s, v) ** 3 / 3
+    else:
+        per_unit = decoder_unit_ops(n, v, k)
+    seconds = gram / FLOPS_PER_CORE + units * per_unit / SOLVE_OPS_PER_CORE
+    return _minutes(seconds / threads)
+
+
+def decoder_unit_ops(images: int, voxels: int, k: int) -> float:
+    """Operations per unit of a selective fit: correlations over images, Cholesky and
+    triangular solves of the (k+1)-square system, and its gather (counted per byte)."""
+    return 2.0 * images * voxels + k**3 / 3 + 2.0 * k * k + 8.0 * (k + 1) ** 2
+
+
+def decode_mb(test: Sizes, layer_units: Mapping[str, int], k: int | None) -> int:
+    """Decoding every layer of one subject and ROI: test X, one block of weights at a time,
+    and the decoded features of all layers (kept until the store is written)."""
+    k_eff = test.voxels if k is None else min(k, test.voxels)
+    weights = 2 * (256 * MB // (4 * k_eff)) * k_eff * 8
+    decoded = 2 * test.images * sum(layer_units.values()) * 4
+    return _mb(test.samples * test.voxels * 16 + weights + decoded)
+
+
+def decode_minutes(test: Sizes, layer_units: Mapping[str, int], k: int | None) -> int:
+    """Reading the weights and one product per unit chunk."""
+    k_eff = test.voxels if k is None else min(k, test.voxels)
+    units = sum(layer_units.values())
+    return _minutes(units * (k_eff * 8 / BYTES_PER_CORE + 2.0 * test.images * test.voxels / FLOPS_PER_CORE))
+
+
+def true_features_mb(images_per_batch: int, total_units: int, weights_mb: float = 600) -> int:
+    """One batch through the encoder: its activations (with ReLU and pooling outputs, about
+    3x the named layers' units) and the weights."""
+    return _mb(images_per_batch * total_units * 4 * 3 + weights_mb * MB)
+
+
+def true_features_minutes(images: int, image_size: int, threads: int) -> int:
+    """Forward passes only (a third of a reconstruction step's forward + backward)."""
+    flop = images * RECON_FLOP_224 / 3 * (image_size / 224) ** 2
+    return _minutes(flop / FLOPS_PER_CORE / threads)
+
+
+def feature_stats_mb(max_layer_units: int) -> int:
+    """A store chunk of images of the largest layer, in float64, and its temporaries."""
+    return _mb(CHUNK_IMAGES * max_layer_units * 8 * 3 + max_layer_units * 8)
+
+
+def scores_mb(images: int, max_layer_units: int) -> int:
+    """Decoded and true features of the largest layer with float64 temporaries."""
+    return _mb(images * max_layer_units * 8 * 4)
+
+
+def reconstruct_mb(images_per_pass: int, total_units: int, layer_units: int, images: int) -> int:
+    """Activations and gradients of one pass, the encoder's weights, the targets of a chunk."""
+    return _mb(images_per_pass * total_units * RECON_BYTES_PER_UNIT + 600 * MB + images * layer_units * 8)
+
+
+def reconstruct_minutes(images: int, n_iter: int, image_size: int, threads: int) -> int:
+    """Forward + input-gradient passes of every image-iteration."""
+    flop = images * n_iter * RECON_FLOP_224 * (image_size / 224) ** 2
+    return _minutes(flop / FLOPS_PER_CORE / threads)
+
+
+def session_sizes(path: str | os.PathLike, image_rows: int | None, fallback: Sizes) -> Sizes:
+    """Samples and columns (an upper bound on an ROI's voxels) of a BData file, and images.
+
+    Reads the HDF5 header only; `fallback` when the file does not exist yet.
+    """
+    if not os.path.exists(path):
+        return fallback
+    with h5py.File(path, "r") as h5:
+        samples, columns = h5["dataset" if "dataset" in h5 else "dataSet"].shape
+    return Sizes(samples=int(samples), voxels=int(columns), images=image_rows or fallback.images)
+
+
+class WorkflowResources:
+    """Snakemake resource callables of the workflow's rules for one config.
+
+    Parameters
+    ----------
+    config : mapping
+        The validated workflow config.
+    shapes : mapping
+        Layer -> shape of one image's features (``layer_shapes`` of the encoder).
+    n_images : callable
+        Image set name -> number of images (may scan the folder; called per job).
+    """
+
+    def __init__(self, config: Mapping, shapes: Mapping[str, tuple[int, ...]],
+                 n_images: Callable[[str], int]) -> None:  # fmt: skip
+        self.config = config
+        self.units = {layer: math.prod(shape) for layer, shape in shapes.items()}
+        self.shapes = dict(shapes)
+        self.n_images = n_images
+        self.decoder = config["decoder"]
+
+    # Shards -----------------------------------------------------------
+
+    def shard_units(self, layer: str) -> int:
+        """Units per shard of `layer`'s decoder (config ``decoder.shard_units``)."""
+        return int(self.decoder.get("shard_units") or DEFAULT_SHARD_UNITS)
+
+    def shard_ranges(self, layer: str) -> list[tuple[int, int]]:
+        """Unit ranges of `layer`'s shards, as the training stage cuts them."""
+        return layer_shards(self.shapes[layer], self.shard_units(layer))
+
+    # Callables --------------------------------------------------------
+
+    def train_decoder(self) -> tuple[Callable, Callable]:
+        """(mem_mb, runtime) callables of rule train_decoder."""
+
+        def job(wildcards, input) -> tuple[Sizes, int]:
+            subject = self.config["subjects"][wildcards.subject]
+            sizes = session_sizes(input.fmri, self.n_images(subject["train"]["image_set"]), STUDY)
+            a, b = self.shard_ranges(wildcards.layer)[int(wildcards.shard)]
+            return sizes, b - a
+
+        def mem_mb(wildcards, input, threads, attempt) -> int:
+            sizes, units = job(wildcards, input)
+            feature_bytes = 2 if self.config["encoder"].get("feature_dtype") == "float16" else 4
+            return attempt * train_decoder_mb(sizes, units, self.decoder["n_voxels"],
+                                              self.decoder.get("chunk_size", 256), threads, feature_bytes)  # fmt: skip
+
+        def runtime(wildcards, input, threads, attempt) -> int:
+            sizes, units = job(wildcards, input)
+            return attempt * train_decoder_minutes(sizes, units, self.decoder["n_voxels"], threads)
+
+        return mem_mb, runtime
+
+    def decode(self, layers: list[str]) -> tuple[Callable, Callable]:
+        """(mem_mb, runtime) callables of rule decode."""
+        units = {layer: self.units[layer] for layer in layers}
+
+        def sizes(wildcards, input) -> Sizes:
+            return session_sizes(input.fmri, self.n_images(wildcards.image_set), STUDY_TEST)
+
+        def mem_mb(wildcards, input, threads, attempt) -> int:
+            return attempt * decode_mb(sizes(wildcards, input), units, self.decoder["n_voxels"])
+
+        def runtime(wildcards, input, threads, attempt) -> int:
+            return attempt * decode_minutes(sizes(wildcards, input), units, self.decoder["n_voxels"])
+
+        return mem_mb, runtime
+
+    def true_features(self) -> tuple[Callable, Callable]:
+        """(mem_mb, runtime) callables of rule true_features."""
+        total = sum(self.units.values())
+        size = self.config["encoder"]["image_size"]
+
+        def mem_mb(wildcards, threads, attempt) -> int:
+            return attempt * true_features_mb(CHUNK_IMAGES, total)
+
+        def runtime(wildcards, threads, attempt) -> int:
+            return attempt * true_features_minutes(self.n_images(wildcards.image_set), size, threads)
+
+        return mem_mb, runtime
+
+    def feature_stats(self, layers: list[str]) -> Callable:
+        """mem_mb callable of rule feature_stats."""
+        largest = max(self.units[layer] for layer in layers)
+        return lambda wildcards, attempt: attempt * feature_stats_mb(largest)
+
+    def scores(self, layers: list[str]) -> Callable:
+        """mem_mb callable of rule decoding_scores."""
+        largest = max(self.units[layer] for layer in layers)
+        return lambda wildcards, attempt: attempt * scores_mb(self.n_images(wildcards.image_set), largest)
+
+    def reconstruct(self, layer_sets: Mapping[str, Mapping], options: Callable[[str], Mapping]
+                    ) -> tuple[Callable, Callable]:  # fmt: skip
+        """(mem_mb, runtime) callables of rules reconstruct_decoded and reconstruct_true."""
+        rec = self.config["reconstruction"]
+        size = self.config["encoder"]["image_size"]
+        total = sum(self.units.values())
+
+        def mem_mb(wildcards, threads, attempt) -> int:
+            per_job = rec["images_per_job"]
+            per_pass = rec.get("micro_batch") or per_job
+            largest = max(self.units[layer] for layer in layer_sets[wildcards.layer_set]["layers"])
+            return attempt * reconstruct_mb(min(per_pass, per_job), total, largest, per_job)
+
+        def runtime(wildcards, threads, attempt) -> int:
+            n_iter = options(wildcards.variant).get("n_iter", 200)
+            return attempt * reconstruct_minutes(rec["images_per_job"], n_iter, size, threads)
+
+        return mem_mb, runtime
