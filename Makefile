@@ -35,7 +35,7 @@ demo: install
 	$(PY) -m snakemake --report results/report.html
 
 test: install-test
-	$(PY) -m ruff check icnn decoders tests benchmarks workflow/scripts
+	$(PY) -m ruff check common icnn decoders pipeline tests benchmarks workflow/scripts
 	$(PY) -m pytest -q tests
 
 bench: install-test

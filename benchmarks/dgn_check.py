@@ -24,12 +24,12 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from decoders.metrics import pairwise_identification, pattern_correlation
+from common.scores import pairwise_identification, pattern_correlation
 from icnn import extract_features, reconstruct, to_display
-from icnn.demo import save_figure
 from icnn.dgn import build_encoder, load_config, load_prior, read_card, train_generator
 from icnn.dgn.data import image_files, load_images
 from icnn.networks.vgg19 import CONV_LAYERS
+from pipeline.demo import save_figure
 
 DEFAULT_LAYERS = ("conv1_1", "conv1_2", "conv2_1", "conv2_2")
 

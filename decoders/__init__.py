@@ -1,5 +1,6 @@
 """Decoders from fMRI voxel patterns to CNN features: data readers, regression decoders, feature metrics."""
 
+from common.scores import pairwise_identification, pattern_correlation, profile_correlation
 from decoders.bdata import BData
 from decoders.cv import CVResult, cross_validate, exclusive_folds, fit_cv
 from decoders.feature_store import (
@@ -10,7 +11,6 @@ from decoders.feature_store import (
 )
 from decoders.labels import match_labels, stimulus_id_to_label, stimulus_labels
 from decoders.mat_features import read_mat_features
-from decoders.metrics import pairwise_identification, pattern_correlation, profile_correlation
 from decoders.regression import FastL2Decoder
 from decoders.stats import average_by_label, column_stats
 

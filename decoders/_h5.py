@@ -9,14 +9,14 @@ from collections.abc import Iterable, Iterator
 import h5py
 import numpy as np
 
-from decoders.fileio import atomic_path
+from common.files import atomic_path
 
 
 @contextlib.contextmanager
 def atomic_h5(path: str | os.PathLike) -> Iterator[h5py.File]:
     """Open a temporary HDF5 file next to `path` and move it onto `path` on success.
 
-    Readers never see a half-written file (see :func:`decoders.fileio.atomic_path`).
+    Readers never see a half-written file (see :func:`common.files.atomic_path`).
 
     Parameters
     ----------

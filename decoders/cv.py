@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from decoders.metrics import profile_correlation
+from common.scores import profile_correlation
 from decoders.regression import FastL2Decoder
 from decoders.stats import average_by_label
 

@@ -187,7 +187,7 @@ class FeatureStore:
         if means is None or layer not in means:
             raise KeyError(
                 f"no decoder training mean of layer {layer!r} in {self.path}:{self._group.name}; "
-                "decode again with decoders.pipeline.decode_features, which stores them (in the "
+                "decode again with pipeline.stages.decoding.decode_features, which stores them (in the "
                 "workflow: snakemake -R decode), or rescale with 'paper' or 'center_decoded'"
             )
         return means[layer][()]

@@ -20,7 +20,7 @@ from PIL import Image
 from skimage.metrics import structural_similarity
 from torch import nn
 
-from decoders.metrics import pairwise_identification, pattern_correlation
+from common.scores import pairwise_identification, pattern_correlation
 from icnn.features import extract_features
 from icnn.networks.efficientnet_lite import (
     IMAGE_SIZE,
@@ -114,7 +114,7 @@ def pixel_identification(recon: np.ndarray, true: np.ndarray) -> np.ndarray:
     With ``S[i, j]`` the Pearson r between ``recon[i]`` and ``true[j]`` over all pixels and
     channels (``true`` resized as in :func:`pixel_pattern_correlation`), accuracy_i is the fraction
     of ``j != i`` with ``S[i, j] < S[i, i]`` (ties fail; chance 0.5), as in the paper and bdpy
-    (:func:`decoders.metrics.pairwise_identification`).
+    (:func:`common.scores.pairwise_identification`).
 
     Parameters
     ----------

@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from decoders.fileio import write_text
+from common.files import write_text
 
 CARD_FILE = "generator.yaml"
 STATE_FILE = "generator.pt"

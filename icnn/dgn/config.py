@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from decoders.configs import fail, section
+from common.config import fail, section
 
 
 @dataclass(frozen=True)

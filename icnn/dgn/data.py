@@ -19,7 +19,7 @@ def image_files(image_dir: str | Path, image_set: str = "training") -> list[Path
     ----------
     image_dir : str or Path
         A stimulus folder with ``index.tsv`` (columns ``id`` and ``set``; images at
-        ``<set>/<id>.png``, as written by ``python -m decoders.demo_data``), or a plain folder
+        ``<set>/<id>.png``, as written by ``python -m pipeline.simulated``), or a plain folder
         of images (all used, sorted by name).
     image_set : str
         The set to use from ``index.tsv``.
@@ -34,7 +34,7 @@ def image_files(image_dir: str | Path, image_set: str = "training") -> list[Path
         When the folder, the set or a listed file is missing, with the fix.
     """
     root = Path(image_dir)
-    hint = ("build the demo images with `python -m decoders.demo_data --config "
+    hint = ("build the demo images with `python -m pipeline.simulated --config "
             "config/demo_data.yaml` or pass a folder of images")  # fmt: skip
     if not root.is_dir():
         raise FileNotFoundError(f"image folder {root} does not exist: {hint}")

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from decoders.fileio import atomic_path
+from common.files import atomic_path
 
 
 def atomic_torch_save(obj: Any, path: str | Path) -> None:

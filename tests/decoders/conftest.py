@@ -1,12 +1,6 @@
 """Shared fixtures of the decoder tests: tiny synthetic fMRI and features."""
 
-import numpy as np
 import pytest
-
-
-@pytest.fixture
-def rng() -> np.random.Generator:
-    return np.random.default_rng(0)
 
 
 @pytest.fixture

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from decoders.download import fetch
-from icnn.pipeline.workflow_config import ConfigError, check_config
+from pipeline.config import ConfigError, check_config
+from pipeline.download import fetch
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -57,7 +57,7 @@ def test_bad_entries_are_named(config, change, message):
 
 
 def test_layer_sets_name_their_layers_and_variants(config):
-    from icnn.pipeline.workflow_config import layer_sets
+    from pipeline.config import layer_sets
 
     config["reconstruction"]["layer_sets"]["deep"] = ["conv5_4"]
     sets = layer_sets(config)

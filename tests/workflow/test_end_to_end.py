@@ -12,7 +12,7 @@ import h5py
 import pytest
 import yaml
 
-from decoders.demo_data import build_dataset, config_from_dict
+from pipeline.simulated import build_dataset, config_from_dict
 
 ROOT = Path(__file__).resolve().parents[2]
 SNAKEMAKE = [sys.executable, "-m", "snakemake", "--snakefile", str(ROOT / "Snakefile"), "--nolock"]

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from snakemake.utils import validate
 
-from icnn.pipeline.workflow_config import check_config, layer_sets, subject_test_sets
+from pipeline.config import check_config, layer_sets, subject_test_sets
 
 validate(config, schema="../schemas/config.schema.yaml")
 check_config(config)
@@ -45,7 +45,7 @@ def image_labels(image_set):
 @functools.lru_cache(maxsize=None)
 def _scanned_labels(image_set):
     """Labels of a set's images, scanned once per parse (the DAG asks for them per condition)."""
-    from icnn.pipeline.images import find_images
+    from icnn.images import find_images
 
     return sorted(find_images(image_dir(image_set)))
 
@@ -71,7 +71,7 @@ def demo_outputs():
 
 
 def demo_stamp():
-    from decoders.demo_data import load_config
+    from pipeline.simulated import load_config
 
     return str(Path(load_config(DEMO).out_dir) / "build_stamp.json")
 

@@ -1,7 +1,7 @@
 """Check a subject's fMRI files before any compute: ROIs, label key, labels with images."""
 from contextlib import redirect_stderr
 
-from icnn.pipeline.workflow_config import check_subject
+from pipeline.config import check_subject
 
 with open(snakemake.log[0], "w") as log, redirect_stderr(log):
     p = snakemake.params

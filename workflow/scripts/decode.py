@@ -1,7 +1,7 @@
 """Decode every layer from a subject's test session, averaged per image."""
 from contextlib import redirect_stderr
 
-from decoders.pipeline import decode_features
+from pipeline.stages.decoding import decode_features
 
 p = snakemake.params
 with open(snakemake.log[0], "w") as log, redirect_stderr(log):

@@ -1,7 +1,7 @@
 """Profile/pattern correlation and identification of decoded features per layer."""
 from contextlib import redirect_stderr
 
-from decoders.pipeline import score_decoding
+from pipeline.stages.decoding import score_decoding
 
 w = snakemake.wildcards
 with open(snakemake.log[0], "w") as log, redirect_stderr(log):

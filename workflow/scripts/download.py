@@ -1,7 +1,7 @@
 """Download the published data files listed under `downloads` in the config."""
 from contextlib import redirect_stderr
 
-from decoders.download import fetch
+from pipeline.download import fetch
 
 with open(snakemake.log[0], "w") as log, redirect_stderr(log):
     for entry in snakemake.params.downloads:

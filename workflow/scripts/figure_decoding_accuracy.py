@@ -1,7 +1,7 @@
 """Decoding accuracy per layer and ROI."""
 from contextlib import redirect_stderr
 
-from icnn.pipeline.figures import decoding_accuracy
+from pipeline.stages.figures import decoding_accuracy
 
 with open(snakemake.log[0], "w") as log, redirect_stderr(log):
     decoding_accuracy(snakemake.input[0], snakemake.output[0])

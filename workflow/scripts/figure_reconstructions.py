@@ -1,7 +1,7 @@
 """Reconstruction grid of an image set."""
 from contextlib import redirect_stderr
 
-from icnn.pipeline.figures import reconstruction_grid
+from pipeline.stages.figures import reconstruction_grid
 
 p = snakemake.params
 with open(snakemake.log[0], "w") as log, redirect_stderr(log):

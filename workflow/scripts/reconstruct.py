@@ -1,7 +1,7 @@
 """Reconstruct one chunk of images of one condition."""
 from contextlib import redirect_stderr
 
-from icnn.pipeline.reconstruction import reconstruct_chunk
+from pipeline.stages.reconstruction import reconstruct_chunk
 
 job = snakemake.params.job
 with open(snakemake.log[0], "w") as log, redirect_stderr(log):

@@ -1,7 +1,7 @@
 """Score the reconstructions of one condition against the true images."""
 from contextlib import redirect_stderr
 
-from icnn.pipeline.evaluation import score_condition
+from pipeline.stages.evaluation import score_condition
 
 p = snakemake.params
 with open(snakemake.log[0], "w") as log, redirect_stderr(log):

@@ -1,7 +1,7 @@
 """Fit one decoder: an ROI's voxels -> one layer's features."""
 from contextlib import redirect_stderr
 
-from decoders.pipeline import train_decoder
+from pipeline.stages.decoding import train_decoder
 
 p = snakemake.params
 with open(snakemake.log[0], "w") as log, redirect_stderr(log):

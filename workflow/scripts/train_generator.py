@@ -2,7 +2,7 @@
 from contextlib import redirect_stderr
 from pathlib import Path
 
-from icnn.pipeline.generator import train_workflow_generator
+from pipeline.stages.generator import train_workflow_generator
 
 p = snakemake.params
 with open(snakemake.log[0], "w") as log, redirect_stderr(log):

@@ -1,7 +1,7 @@
 """True features of every image of an image set."""
 from contextlib import redirect_stderr
 
-from icnn.pipeline.true_features import compute_true_features
+from pipeline.stages.true_features import compute_true_features
 
 p = snakemake.params
 with open(snakemake.log[0], "w") as log, redirect_stderr(log):

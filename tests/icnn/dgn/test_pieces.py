@@ -32,7 +32,7 @@ def test_image_files_by_set_and_clear_errors(image_dir, tmp_path):
     assert len(image_files(image_dir / "test")) == 4  # a plain folder: all its images
     with pytest.raises(FileNotFoundError, match="no images of set 'letter'"):
         image_files(image_dir, "letter")
-    with pytest.raises(FileNotFoundError, match="decoders.demo_data"):
+    with pytest.raises(FileNotFoundError, match="pipeline.simulated"):
         image_files(tmp_path / "missing")
 
 

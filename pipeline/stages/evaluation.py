@@ -1,0 +1,64 @@
+"""Stage: score the reconstructions of one condition against the true images.
+
+Reconstructions are scored as displayed (2 % tails clipped, min-max scaled, as in the paper)
+against the stimulus images resized to the reconstruction size (PIL bicubic).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from decoders.stats import mean_sem
+from icnn.display import to_display
+from icnn.images import find_images, load_images
+from icnn.metrics import score_reconstructions
+from pipeline.tables import write_tsv
+
+
+def load_chunks(chunk_dirs: Sequence[str | os.PathLike]) -> dict[str, np.ndarray]:
+    """Concatenate the ``recon.npz`` of chunk folders: images, loss_history, labels."""
+    parts = [np.load(Path(d) / "recon.npz") for d in chunk_dirs]
+    return {key: np.concatenate([p[key] for p in parts]) for key in ("images", "loss_history", "labels")}
+
+
+def score_condition(
+    chunk_dirs: Sequence[str | os.PathLike],
+    image_dir: str | os.PathLike,
+    metrics: Sequence[str],
+    keys: dict[str, str],
+    per_image: str | os.PathLike,
+    summary: str | os.PathLike,
+) -> None:
+    """Score one condition; write per-image scores and a summary (mean, SEM, n per metric).
+
+    Parameters
+    ----------
+    chunk_dirs : sequence of path
+        Folders written by :func:`pipeline.stages.reconstruction.reconstruct_chunk`.
+    image_dir : path
+        Folder of the stimulus images (labels = file stems).
+    metrics : sequence of str
+        Metric names of :func:`icnn.metrics.score_reconstructions`.
+    keys : dict
+        Condition columns (subject, roi, layer_set, variant, source, image_set) and values.
+    per_image, summary : path
+        Output tables.
+    """
+    recon = load_chunks(chunk_dirs)
+    labels = [str(label) for label in recon["labels"]]
+    found = find_images(image_dir)
+    size = recon["images"].shape[1]
+    true = load_images([found[label] for label in labels], size)
+    scores = score_reconstructions(to_display(recon["images"]), true, metrics=list(metrics))
+    write_tsv(per_image, [*keys, "image", "metric", "value"],
+              [[*keys.values(), label, metric, f"{values[i]:.6g}"]
+               for metric, values in scores.items() for i, label in enumerate(labels)])  # fmt: skip
+    rows = []
+    for metric, values in scores.items():
+        mean, sem, n = mean_sem(values)
+        rows.append([*keys.values(), metric, f"{mean:.6g}", f"{sem:.6g}", n])
+    write_tsv(summary, [*keys, "metric", "value", "sem", "n"], rows)

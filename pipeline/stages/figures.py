@@ -1,0 +1,124 @@
+"""Stage: the paper-style figures of a workflow run (PNG), written atomically."""
+
+from __future__ import annotations
+
+import os
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from common.files import atomic_path  # noqa: E402
+from icnn.display import to_display  # noqa: E402
+from icnn.images import find_images, load_images  # noqa: E402
+from pipeline.stages.evaluation import load_chunks  # noqa: E402
+from pipeline.tables import read_tsv  # noqa: E402
+
+
+def _save(fig: plt.Figure, output: str | os.PathLike) -> None:
+    with atomic_path(output) as tmp, open(tmp, "wb") as f:
+        fig.savefig(f, format=Path(output).suffix.lstrip(".") or "png", dpi=110, bbox_inches="tight")
+    plt.close(fig)
+
+
+def reconstruction_grid(
+    rows: Mapping[str, Sequence[str | os.PathLike]],
+    image_dir: str | os.PathLike,
+    output: str | os.PathLike,
+    max_images: int = 10,
+) -> None:
+    """Grid like the paper's: the true images on top, then one row per condition.
+
+    ``rows`` maps a row label (e.g. 'icnn_dgn_gd, decoded') to its chunk folders.
+    """
+    loaded = {name: load_chunks(dirs) for name, dirs in rows.items()}
+    labels = [str(v) for v in next(iter(loaded.values()))["labels"]][:max_images]
+    size = next(iter(loaded.values()))["images"].shape[1]
+    found = find_images(image_dir)
+    grid = [("true image", load_images([found[k] for k in labels], size).astype(np.uint8))]
+    for name, data in loaded.items():
+        order = {str(k): i for i, k in enumerate(data["labels"])}
+        grid.append((name, to_display(data["images"][[order[k] for k in labels]])))
+    image_grid(grid, output)
+
+
+def image_grid(rows: Sequence[tuple[str, np.ndarray]], output: str | os.PathLike) -> None:
+    """One labelled row of images (N, H, W, 3) uint8 per entry, written as a figure."""
+    n = max(len(images) for _, images in rows)
+    fig, axes = plt.subplots(len(rows), n, squeeze=False, figsize=(1.3 * n + 1.5, 1.3 * len(rows)))
+    for r, (name, images) in enumerate(rows):
+        for c in range(n):
+            ax = axes[r, c]
+            if c < len(images):
+                ax.imshow(images[c])
+            ax.set_xticks([])
+            ax.set_yticks([])
+        axes[r, 0].set_ylabel(name, rotation=0, ha="right", va="center", fontsize=8)
+    _save(fig, output)
+
+
+def identification_bars(summary: str | os.PathLike, output: str | os.PathLike,
+                        metric: str = "pixel_identification") -> None:  # fmt: skip
+    """Bars of identification accuracy per variant, grouped by subject/ROI, with chance (50 %)
+    and SEM error bars; reconstructions from true features as a reference group."""
+    rows = [r for r in read_tsv(summary) if r["metric"] == metric]
+    several_sets = len({r["layer_set"] for r in rows}) > 1
+    groups: dict[str, dict[str, tuple[float, float]]] = defaultdict(dict)
+    for r in rows:
+        group = "true features" if r["source"] == "true" else f"{r['subject']} {r['roi']}"
+        # One bar per variant and layer set, named by both when there are several sets.
+        series = f"{r['variant']} ({r['layer_set']})" if several_sets else r["variant"]
+        groups[f"{group} / {r['image_set']}"][series] = (float(r["value"]), float(r["sem"]))
+    variants = sorted({series for bars in groups.values() for series in bars})
+    names = sorted(groups, key=lambda g: (g.startswith("true"), g))
+    width = 0.8 / max(1, len(variants))
+    fig, ax = plt.subplots(figsize=(max(5.0, 1.2 * len(names) * max(1, len(variants)) * 0.5), 3.5))
+    for k, variant in enumerate(variants):
+        values = [groups[g].get(variant, (np.nan, np.nan)) for g in names]
+        x = np.arange(len(names)) + (k - (len(variants) - 1) / 2) * width
+        ax.bar(x, [v[0] * 100 for v in values], width, yerr=[v[1] * 100 for v in values],
+               label=variant, capsize=2)  # fmt: skip
+    ax.axhline(50, color="k", linestyle="--", linewidth=1, label="chance")
+    ax.set_xticks(np.arange(len(names)))
+    ax.set_xticklabels(names, rotation=30, ha="right", fontsize=8)
+    ax.set_ylim(0, 100)
+    ax.set_ylabel(f"{metric.replace('_', ' ')} (%)")
+    ax.legend(fontsize=7, ncol=2)
+    _save(fig, output)
+
+
+def decoding_accuracy(scores: str | os.PathLike, output: str | os.PathLike,
+                      metric: str = "profile_correlation") -> None:  # fmt: skip
+    """Decoding accuracy per layer (x) and ROI (lines), mean over subjects and image sets."""
+    rows = [r for r in read_tsv(scores) if r["metric"] == metric]
+    layers = list(dict.fromkeys(r["layer"] for r in rows))
+    by_roi: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    for r in rows:
+        by_roi[r["roi"]][r["layer"]].append(float(r["mean"]))
+    fig, ax = plt.subplots(figsize=(max(4.0, 0.5 * len(layers) + 2), 3.2))
+    for roi, values in sorted(by_roi.items()):
+        ax.plot(range(len(layers)), [np.mean(values[layer]) for layer in layers], marker="o", label=roi)
+    ax.axhline(0 if "correlation" in metric else 0.5, color="k", linestyle="--", linewidth=1)
+    ax.set_xticks(range(len(layers)))
+    ax.set_xticklabels(layers, rotation=45, ha="right", fontsize=8)
+    ax.set_ylabel(metric.replace("_", " "))
+    ax.legend(fontsize=7)
+    _save(fig, output)
+
+
+def loss_curves(rows: Mapping[str, Sequence[str | os.PathLike]], output: str | os.PathLike) -> None:
+    """Loss per iteration (mean over images, each normalised by its initial loss) per condition."""
+    fig, ax = plt.subplots(figsize=(5, 3.2))
+    for name, dirs in rows.items():
+        history = load_chunks(dirs)["loss_history"]
+        ax.plot(np.nanmean(history / history[:, :1], axis=0), label=name)
+    ax.set_yscale("log")
+    ax.set_xlabel("iteration")
+    ax.set_ylabel("loss / initial loss")
+    ax.legend(fontsize=7)
+    _save(fig, output)
