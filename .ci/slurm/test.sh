@@ -25,6 +25,7 @@ start=$SECONDS
 bash .ci/slurm/start.sh "$STATE"
 echo "cluster up in $((SECONDS - start)) s"
 source "$STATE/env.sh"
+# --basetemp: a private folder (pytest prunes old ones of the user's in the shared default).
 # -k: a run that ignores TERM is killed 10 s later; a hung status query fails the test instead of CI
-timeout -k 10 "$LIMIT_S" "$PYTHON" -m pytest -q -s -p no:cacheprovider tests/cluster
+timeout -k 10 "$LIMIT_S" "$PYTHON" -m pytest -q -s -p no:cacheprovider --basetemp "$STATE/pytest" tests/cluster
 echo "cluster test done in $((SECONDS - start)) s"

@@ -188,3 +188,22 @@ def grid_rows(image_set):
                 f"results/reconstruction/true/{layer_set}/{variant}/{image_set}/chunk-{k}"
                 for k in chunks(image_set)]
     return rows
+
+
+# Cluster requests (profiles/slurm). A job asks for a GPU exactly when its torch device is CUDA.
+def gpus(device):
+    return 1 if str(device).startswith("cuda") else 0
+
+
+# Reconstruction minutes: benchmarks/bench_icnn.py measured 0.23 s per image-iteration at 224 px
+# (16 conv layers, 2 CPU cores); scaled by pixels, x3 for slower nodes and the generator, and
+# at least 10 minutes. A GPU job is far quicker: the request is only an upper bound.
+RECON_S_PER_IMAGE_ITER_224 = 0.25
+
+
+def recon_runtime(wc):
+    from icnn.recon import variant_options
+
+    n_iter = variant_options(wc.variant, recon_options(wc.variant)).n_iter
+    seconds = REC["images_per_job"] * n_iter * RECON_S_PER_IMAGE_ITER_224 * (ENC["image_size"] / 224) ** 2
+    return max(10, math.ceil(3 * seconds / 60))

@@ -31,6 +31,7 @@ rule check_subject:
     threads: 1
     resources:
         mem_mb=2000,
+        runtime=10,
     params:
         entry=lambda wc: config["subjects"][wc.subject],
         rois=config["rois"],

@@ -17,6 +17,7 @@ rule train_decoder:
     threads: 2
     resources:
         mem_mb=8000,
+        gpu=gpus(config["decoder"].get("device", "cpu")),
     params:
         roi=lambda wc: config["rois"][wc.roi],
         label_key=lambda wc: config["subjects"][wc.subject].get("label_key", "stimulus_name"),
@@ -42,6 +43,7 @@ rule decode:
     threads: 1
     resources:
         mem_mb=4000,
+        gpu=gpus(config["decoder"].get("device", "cpu")),
     params:
         roi=lambda wc: config["rois"][wc.roi],
         label_key=lambda wc: config["subjects"][wc.subject].get("label_key", "stimulus_name"),

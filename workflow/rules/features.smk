@@ -15,6 +15,7 @@ rule true_features:
     threads: 2
     resources:
         mem_mb=8000,
+        gpu=gpus(config.get("device", "cpu")),
     params:
         image_dir=lambda wc: image_dir(wc.image_set),
         encoder=ENC["name"],

@@ -15,6 +15,7 @@ rule figure_reconstructions:
     threads: 1
     resources:
         mem_mb=2000,
+        runtime=10,
     params:
         rows=lambda wc: grid_rows(wc.image_set),
         image_dir=lambda wc: image_dir(wc.image_set),
@@ -35,6 +36,7 @@ rule figure_identification:
     threads: 1
     resources:
         mem_mb=1000,
+        runtime=10,
     script:
         "../scripts/figure_identification.py"
 
@@ -52,6 +54,7 @@ rule figure_decoding_accuracy:
     threads: 1
     resources:
         mem_mb=1000,
+        runtime=10,
     script:
         "../scripts/figure_decoding_accuracy.py"
 
@@ -69,6 +72,7 @@ rule figure_loss_curves:
     threads: 1
     resources:
         mem_mb=1000,
+        runtime=10,
     params:
         rows=lambda wc: grid_rows(test_image_sets()[0]),
     script:

@@ -15,6 +15,8 @@ rule reconstruct_decoded:
     threads: 1
     resources:
         mem_mb=4000,
+        runtime=recon_runtime,
+        gpu=gpus(REC.get("device", "cpu")),
     params:
         job=recon_params,
         rescale=REC["rescale"],
@@ -35,6 +37,8 @@ rule reconstruct_true:
     threads: 1
     resources:
         mem_mb=4000,
+        runtime=recon_runtime,
+        gpu=gpus(REC.get("device", "cpu")),
     params:
         job=recon_params,
         rescale="none",
