@@ -23,7 +23,7 @@ from tests.workflow.test_end_to_end import TINY_DEMO, tiny_config, write_configs
 
 ROOT = Path(__file__).resolve().parents[2]
 SNAKEMAKE = [sys.executable, "-m", "snakemake", "--snakefile", str(ROOT / "Snakefile")]
-RUN_LIMIT_S = 360  # one snakemake run; past it a status query is taken to hang
+RUN_LIMIT_S = int(os.environ.get("SLURM_TEST_RUN_LIMIT_S", 500))  # one snakemake run; past it: hung
 
 pytestmark = pytest.mark.skipif(
     "SLURM_CONF" not in os.environ, reason="needs the SLURM cluster of `make test-cluster`"
