@@ -14,6 +14,7 @@ cleanup() {
     if ((code)); then
         echo "cluster test failed ($code); daemon logs:" >&2
         tail -n 15 "$STATE"/log/*.log >&2 || true
+        tail -n 40 "$STATE"/pytest/cluster0/first.log >&2 || true
     fi
     rm -rf "$STATE"
     exit "$code"
