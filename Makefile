@@ -11,7 +11,7 @@ CORES ?= 2
 # Install stamps: pip runs again only when pyproject.toml changes (or the stamp is removed).
 ENV_DIR := $(if $(VIRTUAL_ENV),$(VIRTUAL_ENV),$(VENV))
 
-.PHONY: install install-test demo test test-cluster lint bench
+.PHONY: install install-test demo test test-cluster lint bench check-demo-env
 
 $(VENV)/bin/python:
 	@if [ -z "$(VIRTUAL_ENV)" ]; then python3 -m venv $(VENV); fi
@@ -42,6 +42,10 @@ test: install-test
 # Debian's slurm-wlm, slurmdbd, munge and mariadb-server when missing).
 test-cluster: install-test
 	PYTHON=$(PY) bash .ci/slurm/test.sh
+
+# `make demo`'s environment (runtime dependencies only) runs the tiny workflow and its report.
+check-demo-env:
+	bash .ci/demo-env-check
 
 bench: install-test
 	$(PY) benchmarks/bench_icnn.py

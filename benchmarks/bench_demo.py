@@ -56,7 +56,7 @@ def main() -> None:
     print(f"{'variant':<16}{'layer set':<11}{'decoded':>9}{'true':>8}  (pixel identification)")
     by_source: dict[str, dict[tuple[str, str], float]] = {"decoded": {}, "true": {}}
     for r in rows:
-        by_source[r["source"]][(r["variant"], r["layer_set"])] = float(r["value"])
+        by_source[r["source"]][(r["variant"], r["layer_set"])] = float(r["mean"])
     for key in sorted(set(by_source["decoded"]) | set(by_source["true"])):
         decoded, true = by_source["decoded"].get(key, float("nan")), by_source["true"].get(key, float("nan"))
         print(f"{key[0]:<16}{key[1]:<11}{decoded:>9.3f}{true:>8.3f}")

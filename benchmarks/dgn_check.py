@@ -27,8 +27,10 @@ import torch
 from common.scores import pairwise_identification, pattern_correlation
 from icnn import extract_features, reconstruct, to_display
 from icnn.dgn import build_encoder, load_config, load_prior, read_card, train_generator
-from icnn.dgn.data import image_files, load_images
+from icnn.dgn.data import image_files
+from icnn.images import load_images
 from icnn.networks.vgg19 import CONV_LAYERS
+from icnn.recon import needs_generator
 from pipeline.demo import save_figure
 
 DEFAULT_LAYERS = ("conv1_1", "conv1_2", "conv2_1", "conv2_2")
@@ -74,7 +76,7 @@ def main(argv: list[str] | None = None) -> None:
     lines = ["method\tidentification\tpattern_correlation"]
     for method in args.methods.split(","):
         result = reconstruct(targets, encoder, method, image_size=(size, size),
-                             generator=prior if method.startswith("icnn_dgn") else None,
+                             generator=prior if needs_generator(method) else None,
                              options={"n_iter": args.iters}, device=args.device)  # fmt: skip
         rows[method] = to_display(result.images)
         results[method] = score(rows[method], originals)
@@ -85,8 +87,8 @@ def main(argv: list[str] | None = None) -> None:
     figure = args.out / "dgn_check.png"
     save_figure(figure, originals, rows)
     print(f"layers {','.join(layers)}; {args.iters} iterations; figure {figure}")
-    dgn = max((v for k, v in results.items() if k.startswith("icnn_dgn")), default=(np.nan,))
-    pixel = max((v for k, v in results.items() if not k.startswith("icnn_dgn")), default=(np.nan,))
+    dgn = max((v for k, v in results.items() if needs_generator(k)), default=(np.nan,))
+    pixel = max((v for k, v in results.items() if not needs_generator(k)), default=(np.nan,))
     print(f"dgn_check ident_dgn={dgn[0]:.4f} ident_pixel={pixel[0]:.4f} train_seconds={train_seconds:.1f}")
 
 

@@ -2,10 +2,11 @@
 image metrics). See :func:`icnn.reconstruct`."""
 
 from icnn.display import to_display
-from icnn.domains import CAFFE, TORCHVISION, ImageDomain, get_domain
+from icnn.domains import CAFFE, TORCHVISION, ImageDomain, get_domain, network_input
 from icnn.features import FeatureExtractor, extract_features
 from icnn.recon import (
     DEFAULT_OPTIONS,
+    REGISTRY,
     VARIANTS,
     GDOptions,
     GeneratorPrior,
@@ -17,7 +18,7 @@ from icnn.recon import (
 )
 
 __all__ = [
-    "reconstruct", "ReconResult", "VARIANTS", "DEFAULT_OPTIONS", "GDOptions", "LBFGSOptions",
+    "reconstruct", "ReconResult", "VARIANTS", "REGISTRY", "DEFAULT_OPTIONS", "GDOptions", "LBFGSOptions",
     "GeneratorPrior", "FeatureExtractor", "extract_features", "ImageDomain", "CAFFE",
-    "TORCHVISION", "get_domain", "to_display", "rescale_decoded", "true_feature_stats",
+    "TORCHVISION", "get_domain", "network_input", "to_display", "rescale_decoded", "true_feature_stats",
 ]  # fmt: skip

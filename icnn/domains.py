@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 
 
@@ -94,3 +95,33 @@ def model_domain(model: object) -> ImageDomain:
             "model.input_domain to the domain its weights expect"
         )
     return get_domain(domain)
+
+
+def network_input(images: np.ndarray | torch.Tensor, model_or_domain: object) -> torch.Tensor:
+    """RGB images as :func:`icnn.reconstruct` returns them -> inputs of a network.
+
+    Parameters
+    ----------
+    images : array (N, H, W, 3) or (H, W, 3)
+        RGB in 0..255, uint8 or float (a PIL image converted with ``np.asarray`` works).
+    model_or_domain : nn.Module, ImageDomain or str
+        The network (its ``input_domain``) or the domain itself.
+
+    Returns
+    -------
+    Tensor (N, 3, H, W), float32, in the network's input domain.
+    """
+    domain = (get_domain(model_or_domain) if isinstance(model_or_domain, ImageDomain | str)
+              else model_domain(model_or_domain))  # fmt: skip
+    array = images.detach().cpu().numpy() if isinstance(images, torch.Tensor) else np.asarray(images)
+    if array.ndim == 3:
+        array = array[None]
+    if array.ndim != 4 or array.shape[-1] != 3:
+        raise ValueError(f"images have shape {array.shape}; expected RGB (N, H, W, 3) or (H, W, 3)")
+    if not np.issubdtype(array.dtype, np.integer):
+        if not np.isfinite(array).all():
+            raise ValueError(f"images have {int((~np.isfinite(array)).sum())} non-finite values (NaN or Inf)")
+        if array.size and 0 < array.max() <= 1.0:
+            raise ValueError("images are in 0..1; network_input takes RGB in 0..255: multiply by 255")
+    rgb = torch.as_tensor(array.astype(np.float32)).permute(0, 3, 1, 2)
+    return domain.to_network(rgb)

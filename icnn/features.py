@@ -147,6 +147,24 @@ class FeatureExtractor:
         self.close()
 
 
+def _checked_input(images: torch.Tensor | np.ndarray) -> torch.Tensor:
+    """Network-domain images as a tensor; a clear error for RGB images or non-finite values."""
+    rgb_hint = "convert RGB images (N, H, W, 3) in 0..255 with icnn.network_input(images, model)"
+    if isinstance(images, np.ndarray) and images.dtype == np.uint8 or \
+            isinstance(images, torch.Tensor) and images.dtype == torch.uint8:  # fmt: skip
+        raise ValueError(f"images are uint8: extract_features takes network-domain floats; {rgb_hint}")
+    images = torch.as_tensor(images)
+    if images.dim() != 4:
+        raise ValueError(f"images have shape {tuple(images.shape)}; expected (N, C, H, W)")
+    if images.shape[-1] == 3 and images.shape[1] != 3:
+        raise ValueError(f"images have shape {tuple(images.shape)}, channels last: extract_features takes "
+                         f"network-domain (N, 3, H, W); {rgb_hint}")  # fmt: skip
+    n_bad = int((~torch.isfinite(images)).sum())
+    if n_bad:
+        raise ValueError(f"images have {n_bad} non-finite values (NaN or Inf); fix them first")
+    return images
+
+
 def extract_features(
     model: nn.Module,
     images: torch.Tensor | np.ndarray,
@@ -161,8 +179,9 @@ def extract_features(
     ----------
     model : nn.Module
         Any torch model.
-    images : array (N, 3, H, W)
-        Images already in the model's input domain (see :mod:`icnn.domains`).
+    images : array (N, C, H, W)
+        Images already in the model's input domain; RGB images (N, H, W, 3) in 0..255, as
+        :func:`icnn.reconstruct` returns them, convert with :func:`icnn.network_input`.
     layers : sequence of str
         Layer names or module paths.
     batch_size : int
@@ -181,7 +200,7 @@ def extract_features(
     device = torch.device(device) if device is not None else (
         param.device if param is not None else torch.device("cpu"))  # fmt: skip
     dtype = param.dtype if param is not None else torch.float32
-    images = torch.as_tensor(images)
+    images = _checked_input(images)
     chunks: dict[str, list[np.ndarray]] = {layer: [] for layer in layers}
     with FeatureExtractor(model, layers, aliases) as fx, torch.no_grad():
         for start in range(0, len(images), batch_size):

@@ -11,8 +11,10 @@ Metric names of :func:`score_reconstructions` (stable; the workflow's tables use
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
+from types import MappingProxyType
 
 import numpy as np
 import torch
@@ -206,13 +208,47 @@ def feature_identification(
     return pairwise_identification(features[:n], features[n:], metric="correlation")
 
 
-_PIXEL_METRICS: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
-    "pixel_correlation": pixel_pattern_correlation,
-    "pixel_identification": pixel_identification,
-    "ssim": ssim,
-}
-#: All metric names, in the default order.
-METRICS: tuple[str, ...] = (*_PIXEL_METRICS, "effnet_identification")
+@dataclass(frozen=True)
+class Metric:
+    """A reconstruction metric: how it is computed, named and plotted.
+
+    Attributes
+    ----------
+    name : str
+        Key in configs and tables.
+    label : str
+        Axis label of figures.
+    chance : float or None
+        Chance level of an identification metric (drawn in figures); None for the others.
+    compares_pixels : bool
+        Computed on the true images resized to the reconstruction size (else on the originals).
+    compute : callable
+        ``(recon, true, options) -> (N,)`` scores; ``options`` holds the network settings of
+        :func:`feature_identification`.
+    """
+
+    name: str
+    label: str
+    chance: float | None
+    compares_pixels: bool
+    compute: Callable[[np.ndarray, np.ndarray, dict], np.ndarray]
+
+
+def _registry(*metrics: Metric) -> Mapping[str, Metric]:
+    return MappingProxyType({m.name: m for m in metrics})
+
+
+#: The metric registry, in the default order: the workflow schema, the summary and the figures
+#: read it. Iterating gives the names.
+METRICS: Mapping[str, Metric] = _registry(
+    Metric("pixel_correlation", "pixel correlation", None, True,
+           lambda recon, true, _: pixel_pattern_correlation(recon, true)),
+    Metric("pixel_identification", "pixel identification (%)", 0.5, True,
+           lambda recon, true, _: pixel_identification(recon, true)),
+    Metric("ssim", "SSIM", None, True, lambda recon, true, _: ssim(recon, true)),
+    Metric("effnet_identification", "EfficientNet-Lite0 identification (%)", 0.5, False,
+           lambda recon, true, options: feature_identification(recon, true, **options)),
+)  # fmt: skip
 
 
 def score_reconstructions(
@@ -248,11 +284,8 @@ def score_reconstructions(
         raise ValueError(f"unknown metrics {unknown}; choose from {list(METRICS)}")
     recon, true = _validate(recon, true)
     # Resample the true images once for all pixel metrics; the network resamples the originals.
-    matched = _pair(recon, true)[1] if set(metrics) & set(_PIXEL_METRICS) else true
-    scores = {}
-    for name in metrics:
-        if name in _PIXEL_METRICS:
-            scores[name] = _PIXEL_METRICS[name](recon, matched)
-        else:
-            scores[name] = feature_identification(recon, true, model, layer, image_size, batch_size)
-    return scores
+    pixels = any(METRICS[name].compares_pixels for name in metrics)
+    matched = _pair(recon, true)[1] if pixels else true
+    options = {"model": model, "layer": layer, "image_size": image_size, "batch_size": batch_size}
+    return {name: METRICS[name].compute(recon, matched if METRICS[name].compares_pixels else true,
+                                        options) for name in metrics}  # fmt: skip

@@ -1,4 +1,4 @@
-"""Checks of a workflow config beyond its schema, run at parse time, and the first-rule data check.
+"""Checks of a workflow config beyond its schema, run at parse time.
 
 The schema catches wrong types and unknown keys; these checks catch what needs the project's
 knowledge (layer names of the encoder, variant options, which files must already exist), so a
@@ -8,18 +8,38 @@ bad config fails before any compute, with a message naming the entry and the fix
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 
-from icnn.images import find_images
+from common.config import ConfigError, validate
 from icnn.networks.registry import check_encoder
-from icnn.recon import VARIANTS, variant_options
-from icnn.recon.rescale import METHODS
-from pipeline.stages.decoding import check_session
-from pipeline.tables import write_tsv
+from icnn.recon import VARIANTS, needs_generator, variant_options
+
+SCHEMA = Path(__file__).resolve().parents[1] / "workflow" / "schemas" / "config.schema.yaml"
 
 
-class ConfigError(ValueError):
-    """A workflow config entry that cannot work, with the fix in its message."""
+def load_workflow_config(data: Mapping, files: Sequence[str | os.PathLike] = (),
+                         schema: str | os.PathLike = SCHEMA) -> dict:  # fmt: skip
+    """Validate a workflow config against its schema (defaults filled in), then check it.
+
+    Parameters
+    ----------
+    data : mapping
+        The config as Snakemake read it.
+    files : sequence of path
+        The config files it came from, to name in errors.
+    schema : path
+        The workflow's schema (default: the one beside the Snakefile of this checkout).
+
+    Raises
+    ------
+    ConfigError
+        One line per problem, naming the key and the fix (or the closest valid key).
+    """
+    name = ", ".join(os.fspath(f) for f in files) or "config"
+    checked = validate(data, Path(schema).resolve(), name)
+    check_config(checked)
+    return checked
 
 
 def subject_test_sets(config: Mapping, subject: str) -> list[str]:
@@ -103,8 +123,6 @@ def check_config(config: Mapping) -> None:
             variant_options(variant, (rec.get("options") or {}).get(variant))
         except (ValueError, TypeError) as error:
             raise ConfigError(f"reconstruction.options.{variant}: {error}") from error
-    if rec["rescale"] not in METHODS:
-        raise ConfigError(f"reconstruction.rescale: {rec['rescale']!r} is not one of {METHODS}")
     sets = config["image_sets"]
     if rec["stats_image_set"] not in sets:
         raise ConfigError(f"reconstruction.stats_image_set: {rec['stats_image_set']!r} is not an image set "
@@ -121,7 +139,7 @@ def check_config(config: Mapping) -> None:
                 raise ConfigError(f"subjects.{subject}.test.{image_set}: no image set of that name "
                                   f"({', '.join(sets)}); add it under image_sets")  # fmt: skip
             _must_exist(fmri, f"subjects.{subject}.test.{image_set}", made_here)
-    if any(v.startswith("icnn_dgn") for v in rec["variants"]):
+    if any(needs_generator(v) for v in rec["variants"]):
         gen = config.get("generator") or {}
         if not gen:
             raise ConfigError("generator: the DGN variants need a generator: 'train: config/dgn.yaml', "
@@ -129,28 +147,3 @@ def check_config(config: Mapping) -> None:
         for key in ("train", "card", "bdpy_relu7", "bounds"):
             if gen.get(key):
                 _must_exist(gen[key], f"generator.{key}", made_here)
-
-
-def check_subject(entry: Mapping, rois: Mapping[str, str], image_sets: Mapping[str, str],
-                  output: str | os.PathLike) -> None:  # fmt: skip
-    """First-rule check of one subject's files: ROIs, label key, and every label has an image.
-
-    Parameters
-    ----------
-    entry : mapping
-        The subject's config entry (``label_key``, ``train``, ``test``).
-    rois : mapping
-        ROI name -> selection expression.
-    image_sets : mapping
-        Image-set name -> folder.
-    output : path
-        TSV (file, roi, voxels, samples) that later rules depend on.
-    """
-    sessions = {entry["train"]["fmri"]: entry["train"]["image_set"], **{v: k for k, v in entry["test"].items()}}
-    rows = []
-    for fmri, image_set in sessions.items():
-        labels = find_images(image_sets[image_set])
-        lines = check_session(fmri, list(rois.values()), entry.get("label_key", "stimulus_name"),
-                              list(labels), f"image set {image_set!r} ({image_sets[image_set]})")  # fmt: skip
-        rows += [line.split("\t") for line in lines]
-    write_tsv(output, ["file", "roi", "voxels", "samples"], rows)

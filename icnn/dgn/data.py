@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff")
+from icnn.images import IMAGE_SUFFIXES
 
 
 def image_files(image_dir: str | Path, image_set: str = "training") -> list[Path]:
@@ -58,27 +58,6 @@ def image_files(image_dir: str | Path, image_set: str = "training") -> list[Path
         raise FileNotFoundError(f"{len(missing)} images listed in {index} are missing, e.g. "
                                 f"{missing[0]}: rebuild the image folder")  # fmt: skip
     return files
-
-
-def load_images(files: list[Path], size: int | None = None) -> np.ndarray:
-    """Read images as RGB (N, size, size, 3) float32 in 0..255.
-
-    Non-square images are centre-cropped to a square, then resized (bicubic) to ``size``;
-    ``size=None`` takes the side of the first image.
-    """
-    images = []
-    for path in files:
-        with Image.open(path) as raw:
-            image = raw.convert("RGB")
-        side = min(image.size)
-        if image.width != image.height:
-            left, top = (image.width - side) // 2, (image.height - side) // 2
-            image = image.crop((left, top, left + side, top + side))
-        size = side if size is None else size
-        if side != size:
-            image = image.resize((size, size), Image.BICUBIC)
-        images.append(np.asarray(image, dtype=np.float32))
-    return np.stack(images)
 
 
 def fingerprint(files: list[Path]) -> str:

@@ -35,13 +35,14 @@ from icnn.dgn.card import (
     write_card,
 )
 from icnn.dgn.config import DGNConfig, config_from_dict
-from icnn.dgn.data import augmented_views, fingerprint, image_files, load_images
+from icnn.dgn.data import augmented_views, fingerprint, image_files
 from icnn.dgn.discriminator import Discriminator
 from icnn.dgn.files import atomic_savez, atomic_torch_save
 from icnn.dgn.latent import latent_features
 from icnn.dgn.losses import discriminator_loss, generator_adversarial, relative_squared_error
 from icnn.domains import ImageDomain, model_domain
 from icnn.features import FeatureExtractor
+from icnn.images import load_images
 from icnn.networks.registry import ENCODERS, build_encoder
 from icnn.recon.objective import frozen
 from icnn.recon.prior import GeneratorPrior

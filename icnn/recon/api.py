@@ -1,4 +1,10 @@
-"""One entry point for the four iCNN variants: icnn_gd, icnn_lbfgs, icnn_dgn_gd, icnn_dgn_lbfgs.
+"""``icnn.reconstruct``: a variant of the registry, assembled from parts, run on a batch.
+
+A reconstruction is parameterisation x optimiser x objective x transforms:
+:mod:`icnn.recon.parameterisations` (pixels or generator latent), :mod:`icnn.recon.optimisers`
+(momentum GD or L-BFGS-B), :class:`icnn.recon.objective.Objective` (the weighted multi-layer
+feature loss with masks) and :mod:`icnn.recon.transforms` (jitter, decay, blur, clipping, latent
+box). :mod:`icnn.recon.variants` says which parts each variant combines, with its defaults.
 
 The images of a batch are reconstructed together (one forward/backward per step for all of
 them) but independently: loss, gradient normalisation, layer weights and L-BFGS state are per
@@ -18,26 +24,25 @@ from torch import nn
 from icnn.display import to_display
 from icnn.domains import ImageDomain, get_domain, model_domain
 from icnn.features import FeatureExtractor
-from icnn.recon import clipping
-from icnn.recon.blur import gaussian_blur
-from icnn.recon.gd import GDOptions, run_gd, scheduled
-from icnn.recon.lbfgs import LBFGSOptions, run_lbfgs
+from icnn.recon.checks import check_int
 from icnn.recon.losses import LossFn, get_loss
-from icnn.recon.objective import Objective, frozen
+from icnn.recon.objective import Objective, Renderer, frozen
+from icnn.recon.parameterisations import (
+    Init,
+    Parameterisation,
+    initial_images,
+    initial_latents,
+    seeds_for,
+)
 from icnn.recon.prior import GeneratorPrior
 from icnn.recon.targets import LayerWeights, prepare_targets
+from icnn.recon.transforms import Jitter, pixel_tricks, roll_images
+from icnn.recon.variants import DEFAULT_OPTIONS, VARIANTS, Options, get_variant, variant_options
 
-VARIANTS: tuple[str, ...] = ("icnn_gd", "icnn_lbfgs", "icnn_dgn_gd", "icnn_dgn_lbfgs")
-
-#: Published defaults of each variant (reference/icnn-method.md).
-DEFAULT_OPTIONS: dict[str, GDOptions | LBFGSOptions] = {
-    "icnn_gd": GDOptions(),
-    "icnn_lbfgs": LBFGSOptions(n_iter=200),
-    "icnn_dgn_gd": GDOptions(decay=(0.01, 0.01), blur_sigma=None),
-    "icnn_dgn_lbfgs": LBFGSOptions(n_iter=500),
-}
-
-Options = GDOptions | LBFGSOptions | Mapping[str, object]
+# With reconstruct, the names other code imports from here (their home before the split into parts).
+__all__ = ["reconstruct", "ReconResult", "renderer", "DEFAULT_OPTIONS", "VARIANTS", "Options",
+           "variant_options", "seeds_for", "initial_images", "initial_latents", "pixel_tricks",
+           "roll_images"]  # fmt: skip
 
 
 @dataclass
@@ -66,83 +71,23 @@ class ReconResult:
         return to_display(self.images, clip_percent)
 
 
-def variant_options(method: str, options: Options | None = None) -> GDOptions | LBFGSOptions:
-    """The settings of ``method``: its published defaults updated by ``options``.
-
-    ``options`` may be a mapping of field names (lists are accepted for schedules, as they come
-    from YAML) or a complete GDOptions/LBFGSOptions of the variant's kind.
-    """
-    if method not in VARIANTS:
-        raise ValueError(f"unknown method {method!r}; choose one of {VARIANTS}")
-    base = DEFAULT_OPTIONS[method]
-    if options is None:
-        return base
-    if isinstance(options, GDOptions | LBFGSOptions):
-        if type(options) is not type(base):
-            raise TypeError(f"{method} takes {type(base).__name__}, not {type(options).__name__}")
-        return options
-    names = {f.name for f in dataclasses.fields(base)}
-    unknown = set(options) - names
-    if unknown:
-        raise ValueError(f"unknown {method} options {sorted(unknown)}; valid: {sorted(names)}")
-    values = {k: tuple(v) if isinstance(v, list) else v for k, v in options.items()}
-    return dataclasses.replace(base, **values)
+def renderer(param: Parameterisation, jitter: Jitter | None) -> Renderer:
+    """The encoder's input of a subset of images: the parameterisation's image, jittered."""
+    if jitter is None:
+        return lambda var, index: param.render(var)
+    return lambda var, index: jitter(param.render(var), index)
 
 
-def _seeds(seed: int | Sequence[int], batch: int) -> list[int]:
-    if isinstance(seed, int | np.integer):
-        return [int(seed) + b for b in range(batch)]
-    seeds = [int(s) for s in seed]
-    if len(seeds) != batch:
-        raise ValueError(f"{len(seeds)} seeds given for {batch} images")
-    return seeds
-
-
-def _initial_images(init: str | np.ndarray, batch: int, size: tuple[int, int],
-                    domain: ImageDomain, rngs: list[np.random.Generator]) -> torch.Tensor:  # fmt: skip
-    """Initial RGB images (B, 3, H, W) in 0..255: 'random' (uniform integers, the reference),
-    'mean' (the domain's mean pixel) or given images (B or 1, H, W, 3)."""
-    h, w = size
-    if isinstance(init, str):
-        if init == "random":
-            rgb = np.stack([rng.integers(0, 256, (h, w, 3)) for rng in rngs]).astype(np.float32)
-        elif init == "mean":
-            return domain.to_rgb255(torch.zeros(batch, 3, h, w))
-        else:
-            raise ValueError(f"unknown initial image {init!r}; use 'random', 'mean' or an array")
-    else:
-        rgb = np.asarray(init, dtype=np.float32)
-        rgb = np.broadcast_to(rgb if rgb.ndim == 4 else rgb[None], (batch, h, w, 3))
-    return torch.as_tensor(np.array(rgb)).permute(0, 3, 1, 2)
-
-
-def _initial_latents(init: str | np.ndarray, batch: int, shape: tuple[int, ...],
-                     lower: torch.Tensor, upper: torch.Tensor,
-                     rngs: list[np.random.Generator]) -> torch.Tensor:  # fmt: skip
-    """Initial latents (B, ...): 'zeros' (the paper), 'normal' (N(0, 1)), 'uniform' (in the
-    finite bounds) or given; always clipped into the bounds, since L-BFGS-B stops at once
-    from an infeasible start."""
-    if isinstance(init, str):
-        if init == "zeros":
-            z = np.zeros((batch, *shape))
-        elif init == "normal":
-            z = np.stack([rng.standard_normal(shape) for rng in rngs])
-        elif init == "uniform":
-            lo = np.nan_to_num(lower.cpu().numpy(), neginf=0.0)
-            hi = np.nan_to_num(upper.cpu().numpy(), posinf=lo + 1.0)
-            z = np.stack([rng.uniform(lo, hi) for rng in rngs])
-        else:
-            raise ValueError(f"unknown initial latent {init!r}; use 'zeros', 'normal', 'uniform' or an array")
-    else:
-        z = np.broadcast_to(np.asarray(init, dtype=np.float64), (batch, *shape))
-    z = torch.as_tensor(np.array(z), dtype=lower.dtype, device=lower.device)
-    return torch.minimum(torch.maximum(z, lower), upper)
-
-
-def _roll(images: torch.Tensor, shifts: np.ndarray) -> torch.Tensor:
-    """Roll each image (B, C, H, W) by its own (dy, dx)."""
-    return torch.stack([torch.roll(img, (int(dy), int(dx)), dims=(1, 2))
-                        for img, (dy, dx) in zip(images, shifts, strict=True)])  # fmt: skip
+def _check_request(image_size: tuple[int, int], snapshot_every: int | None, dtype: torch.dtype) -> tuple[int, int]:
+    if len(image_size) != 2:
+        raise ValueError(f"image_size must be (height, width); got {image_size!r}")
+    size = (check_int("reconstruct", "image_size[0]", image_size[0], 1),
+            check_int("reconstruct", "image_size[1]", image_size[1], 1))  # fmt: skip
+    if snapshot_every is not None:
+        check_int("reconstruct", "snapshot_every", snapshot_every, 1)
+    if not dtype.is_floating_point:
+        raise ValueError(f"dtype must be a floating-point torch dtype; got {dtype}")
+    return size
 
 
 def reconstruct(
@@ -158,7 +103,7 @@ def reconstruct(
     layer_weights: LayerWeights = "inverse_norm",
     masks: Mapping[str, np.ndarray] | None = None,
     channels: Mapping[str, Sequence[int]] | None = None,
-    init: str | np.ndarray | None = None,
+    init: Init = None,
     options: Options | None = None,
     seed: int | Sequence[int] = 0,
     snapshot_every: int | None = None,
@@ -170,6 +115,10 @@ def reconstruct(
 ) -> ReconResult:
     """Reconstruct B images whose ``encoder`` features match ``targets`` on several layers.
 
+    Every argument is checked before any optimisation: unknown variant, option, layer or loss,
+    invalid option values, non-finite targets or initial values, and target shapes that differ
+    from the encoder's features raise a ValueError (KeyError for layers) naming the culprit.
+
     Parameters
     ----------
     targets : mapping of str to array (B, *feature_shape)
@@ -177,10 +126,12 @@ def reconstruct(
     encoder : nn.Module
         Any torch CNN; moved to ``device``/``dtype`` and frozen (eval mode, no weight gradients;
         channels-last weights on CPUs) while reconstructing.
-    method : {'icnn_gd', 'icnn_lbfgs', 'icnn_dgn_gd', 'icnn_dgn_lbfgs'}
-        Pixels or generator latent, optimised by momentum gradient descent or L-BFGS-B.
+    method : str
+        A variant of :data:`icnn.recon.variants.REGISTRY`: 'icnn_gd', 'icnn_lbfgs' (pixels),
+        'icnn_dgn_gd', 'icnn_dgn_lbfgs' (generator latent), by momentum gradient descent or
+        L-BFGS-B.
     generator : GeneratorPrior, optional
-        Required by the DGN variants.
+        Required by the generator (DGN) variants; ignored by the others.
     image_size : (int, int)
         Size (H, W) of the reconstructed images (the generator output is centre-cropped to it).
     domain : ImageDomain or str, optional
@@ -216,88 +167,34 @@ def reconstruct(
     -------
     ReconResult
     """
+    variant = get_variant(method)
     opts = variant_options(method, options)
-    use_generator = method.startswith("icnn_dgn")
-    if use_generator and generator is None:
+    if variant.needs_generator and generator is None:
         raise ValueError(f"{method} needs a generator: pass generator=GeneratorPrior(...)")
+    size = _check_request(image_size, snapshot_every, dtype)
     domain = get_domain(domain) if domain is not None else model_domain(encoder)
     device = torch.device(device)
     tgt = prepare_targets(targets, layer_weights, masks, channels, device, dtype)
-    batch, size = tgt.batch_size, (int(image_size[0]), int(image_size[1]))
-    rngs = [np.random.default_rng(s) for s in _seeds(seed, batch)]
-    encoder.to(device=device, dtype=dtype)
-    if generator is not None:
-        generator.module.to(device=device, dtype=dtype)
+    rngs = [np.random.default_rng(s) for s in seeds_for(seed, tgt.batch_size)]
+    # The variant's parts, as the registry says (see icnn.recon.variants).
+    param = variant.parameterisation.build(size, domain, generator)
+    optimiser = variant.optimiser.build(opts, param, rngs, device, dtype)
+    for module in (encoder, *param.modules):
+        module.to(device=device, dtype=dtype)
 
-    shifts = np.zeros((batch, 2), dtype=int)  # per-image jitter of the current GD step
     # Channels-last convolutions are 10-15% faster on CPUs (oneDNN); GPUs keep their layout.
     relayout = device.type == "cpu"
-    with frozen(encoder, channels_last=relayout), frozen(generator.module if generator else None), \
+    with frozen(encoder, channels_last=relayout), frozen(*param.modules), \
             FeatureExtractor(encoder, tgt.layers, aliases) as extractor:  # fmt: skip
-        if use_generator:
-            lower, upper = generator.bounds(device, dtype)
-            start = _initial_latents("zeros" if init is None else init, batch,
-                                     generator.latent_shape, lower, upper, rngs)  # fmt: skip
-
-            def render(z: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
-                return generator.render(z, size, domain)
-        else:
-            rgb = _initial_images("random" if init is None else init, batch, size, domain, rngs)
-            start = domain.to_network(rgb.to(device=device, dtype=dtype))
-            lo, hi = domain.pixel_bounds()
-            lower = torch.tensor(lo, device=device, dtype=dtype).view(3, 1, 1)
-            upper = torch.tensor(hi, device=device, dtype=dtype).view(3, 1, 1)
-
-            def render(x: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
-                return _roll(x, shifts[index.cpu().numpy()]) if shifts.any() else x
-
-        objective = Objective(extractor, tgt, get_loss(loss), render, micro_batch, autocast_bf16,
-                              relayout)  # fmt: skip
-        everyone = torch.arange(batch, device=device)
-
-        if isinstance(opts, LBFGSOptions):
-            var, history, snaps = run_lbfgs(objective.value_and_grad, start, lower, upper, opts,
-                                            snapshot_every, progress)  # fmt: skip
-        else:
-            def value_and_grad(v: torch.Tensor, t: int) -> tuple[torch.Tensor, torch.Tensor]:
-                if not use_generator and opts.jitter:
-                    j = opts.jitter
-                    shifts[:] = [rng.integers(-j, j + 1, 2) for rng in rngs]
-                return objective.value_and_grad(v, everyone)
-
-            def after_step(v: torch.Tensor, grad: torch.Tensor, t: int) -> torch.Tensor:
-                v = (1.0 - scheduled(opts.decay, t, opts.n_iter)) * v
-                if use_generator:
-                    return torch.minimum(torch.maximum(v, lower), upper)
-                return _pixel_tricks(v, grad, t, opts)
-
-            var, history, snaps = run_gd(value_and_grad, start, opts, after_step,
-                                         snapshot_every, progress)  # fmt: skip
-            shifts[:] = 0
+        start = param.initial(init, rngs, device, dtype)
+        objective = Objective(extractor, tgt, get_loss(loss), renderer(param, optimiser.jitter),
+                              micro_batch, autocast_bf16, relayout)  # fmt: skip
+        objective.check_shapes(start)
+        var, history, snaps = optimiser.run(objective, start, snapshot_every, progress)
 
         with torch.no_grad():
             def to_rgb(v: torch.Tensor) -> np.ndarray:
-                net = render(v, everyone)
-                return domain.to_rgb255(net).permute(0, 2, 3, 1).float().cpu().numpy()
+                return domain.to_rgb255(param.render(v)).permute(0, 2, 3, 1).float().cpu().numpy()
 
-            return ReconResult(
-                images=to_rgb(var),
-                loss_history=history,
-                latents=var.float().cpu().numpy() if use_generator else None,
-                snapshots={k: to_rgb(v) for k, v in snaps.items()},
-            )
-
-
-def _pixel_tricks(x: torch.Tensor, grad: torch.Tensor, t: int, opts: GDOptions) -> torch.Tensor:
-    """Blur and the optional clipping tricks of pixel gradient descent, after the decay."""
-    n = opts.n_iter
-    if opts.blur_sigma is not None:
-        x = gaussian_blur(x, scheduled(opts.blur_sigma, t, n))
-    if (t + 1) % opts.clip_every == 0:
-        if opts.clip_extreme is not None:
-            x = clipping.clip_extreme(x, scheduled(opts.clip_extreme, t, n))
-        if opts.clip_small_norm is not None:
-            x = clipping.clip_small_norm(x, scheduled(opts.clip_small_norm, t, n))
-        if opts.clip_small_contribution is not None:
-            x = clipping.clip_small_contribution(x, grad, scheduled(opts.clip_small_contribution, t, n))
-    return x
+            return ReconResult(images=to_rgb(var), loss_history=history, latents=param.latents(var),
+                               snapshots={k: to_rgb(v) for k, v in snaps.items()})  # fmt: skip

@@ -7,6 +7,7 @@ caller's after-step (decay, blur, clipping, bounds).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -14,10 +15,12 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
+from icnn.recon.checks import check_int, check_schedule
+
 Schedule = tuple[float, float]
 
 
-@dataclass
+@dataclass(frozen=True)
 class GDOptions:
     """Settings of the gradient-descent variants (icnn_gd, icnn_dgn_gd).
 
@@ -28,13 +31,13 @@ class GDOptions:
     lr, momentum, decay : (start, end)
         Linear schedules of step size, momentum and multiplicative decay of the variable.
     blur_sigma : (start, end) or None
-        Gaussian blur of the image after each step (pixel variant only); None = off.
+        Gaussian blur of the image after each step (pixel variants only); None = off.
     jitter : int
-        Random roll of the image by up to this many pixels per iteration (pixel variant); 0 = off.
+        Random roll of the encoder's input image by up to this many pixels per iteration; 0 = off.
     normalize_grad : bool
         Divide each image's gradient by its mean absolute value.
     clip_extreme, clip_small_norm, clip_small_contribution : (start, end) or None
-        Percentile schedules of the clipping tricks (pixel variant), applied every
+        Percentile schedules of the clipping tricks (pixel variants only), applied every
         ``clip_every`` iterations: clip values beyond the p-th / (100-p)-th percentile; zero
         pixels whose channel norm is below the p-th percentile; zero pixels whose norm of
         image x gradient is below the p-th percentile. None = off (default).
@@ -55,10 +58,20 @@ class GDOptions:
     clip_every: int = 4
 
     def __post_init__(self) -> None:
-        if self.n_iter < 1:
-            raise ValueError(f"n_iter must be >= 1, got {self.n_iter}")
-        if self.jitter < 0 or self.clip_every < 1:
-            raise ValueError("jitter must be >= 0 and clip_every >= 1")
+        check_int("GDOptions", "n_iter", self.n_iter, 1)
+        check_int("GDOptions", "jitter", self.jitter, 0)
+        check_int("GDOptions", "clip_every", self.clip_every, 1)
+        # Lists (from YAML) become tuples; ranges: step sizes >= 0, momentum and decay fractions,
+        # percentiles (the extreme clip keeps [p, 100 - p], so p <= 50).
+        ranges = {"lr": (0.0, math.inf), "momentum": (0.0, 1.0), "decay": (0.0, 1.0),
+                  "blur_sigma": (0.0, math.inf), "clip_extreme": (0.0, 50.0),
+                  "clip_small_norm": (0.0, 100.0), "clip_small_contribution": (0.0, 100.0)}  # fmt: skip
+        for name, (low, high) in ranges.items():
+            value = getattr(self, name)
+            if value is not None or name in ("lr", "momentum", "decay"):
+                object.__setattr__(self, name, check_schedule("GDOptions", name, value, low, high))
+        if not isinstance(self.normalize_grad, bool | np.bool_):
+            raise ValueError(f"GDOptions.normalize_grad must be true or false; got {self.normalize_grad!r}")
 
 
 def scheduled(schedule: Schedule, t: int, n: int) -> float:

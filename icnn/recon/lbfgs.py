@@ -18,11 +18,13 @@ import scipy.optimize
 import torch
 from tqdm.auto import tqdm
 
+from icnn.recon.checks import check_int, check_number
+
 # (variables of some images (k, ...), their indices (k,)) -> (losses (k,), gradients (k, ...))
 BatchValueAndGrad = Callable[[torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tensor]]
 
 
-@dataclass
+@dataclass(frozen=True)
 class LBFGSOptions:
     """Settings of the L-BFGS variants (icnn_lbfgs, icnn_dgn_lbfgs).
 
@@ -45,8 +47,12 @@ class LBFGSOptions:
     gtol: float = 1e-05
 
     def __post_init__(self) -> None:
-        if self.n_iter < 1 or self.memory < 1:
-            raise ValueError(f"n_iter and memory must be >= 1, got {self.n_iter}, {self.memory}")
+        check_int("LBFGSOptions", "n_iter", self.n_iter, 1)
+        check_int("LBFGSOptions", "memory", self.memory, 1)
+        if self.max_fun is not None:
+            check_int("LBFGSOptions", "max_fun", self.max_fun, 1)
+        check_number("LBFGSOptions", "ftol", self.ftol, 0.0)
+        check_number("LBFGSOptions", "gtol", self.gtol, 0.0)
 
 
 class _Rendezvous:

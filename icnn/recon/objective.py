@@ -74,16 +74,44 @@ class Objective:
         The images do not interact (eval-mode networks), so the gradient of a summed loss holds
         each image's own gradient.
         """
-        step = self.micro_batch or len(index)
-        losses, grads = [], []
-        for part in torch.split(torch.arange(len(index), device=var.device), step):
-            sub = var[part].detach().requires_grad_(True)
-            with torch.enable_grad():
-                loss = self.loss_of(sub, index[part])
-                (grad,) = torch.autograd.grad(loss.sum(), sub)
-            losses.append(loss.detach())
-            grads.append(grad)
-        return torch.cat(losses), torch.cat(grads)
+        return batched_value_and_grad(self.loss_of, var, index, self.micro_batch)
+
+    def check_shapes(self, var: torch.Tensor) -> None:
+        """Raise before any optimisation when the encoder's features of the first image of
+        ``var`` and the targets differ in shape, naming the layer and both shapes."""
+        with torch.no_grad():
+            image = self.render(var[:1], torch.zeros(1, dtype=torch.long, device=var.device))
+            try:
+                acts = self.extractor(image)
+            except RuntimeError as error:  # e.g. an fc layer sized for other images
+                raise ValueError(f"the encoder does not run on {tuple(image.shape[-2:])} images "
+                                 f"({error}); check image_size") from error  # fmt: skip
+        for layer in self.targets.layers:
+            expected, given = tuple(acts[layer].shape[1:]), tuple(self.targets.features[layer].shape[1:])
+            if expected != given:
+                raise ValueError(f"target features of layer {layer!r} have shape {given} per image; the "
+                                 f"encoder gives {expected} for {tuple(image.shape[-2:])} images: "
+                                 "check the layer and image_size")  # fmt: skip
+
+
+def batched_value_and_grad(loss_of: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+                           var: torch.Tensor, index: torch.Tensor,
+                           micro_batch: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:  # fmt: skip
+    """Per-item losses ``loss_of(var, index)`` (len(index),) and their gradients with respect
+    to ``var``, ``micro_batch`` items per forward/backward pass (all by default).
+
+    The items must not interact, so that the gradient of the summed loss holds each item's own.
+    """
+    step = micro_batch or len(index)
+    losses, grads = [], []
+    for part in torch.split(torch.arange(len(index), device=var.device), step):
+        sub = var[part].detach().requires_grad_(True)
+        with torch.enable_grad():
+            loss = loss_of(sub, index[part])
+            (grad,) = torch.autograd.grad(loss.sum(), sub)
+        losses.append(loss.detach())
+        grads.append(grad)
+    return torch.cat(losses), torch.cat(grads)
 
 
 @contextmanager

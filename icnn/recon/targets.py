@@ -8,6 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from icnn.recon.checks import check_finite
+
 LayerWeights = str | Mapping[str, float] | np.ndarray
 
 
@@ -53,6 +55,7 @@ def _mask_for(
     mask = np.ones((1, *shape), dtype=np.float32)
     if masks and layer in masks:
         given = np.asarray(masks[layer], dtype=np.float32)
+        check_finite(f"mask of layer {layer!r}", given)
         if given.shape == shape[-given.ndim:] or given.shape == (1, *shape):
             mask = mask * given  # a spatial (H, W) mask broadcasts over channels
         else:
@@ -60,7 +63,11 @@ def _mask_for(
                              f"or its trailing dims {shape[1:]}")  # fmt: skip
     if channels and layer in channels:
         selected = np.zeros(shape[0], dtype=np.float32)
-        selected[np.asarray(channels[layer], dtype=int)] = 1.0
+        index = np.asarray(channels[layer], dtype=int)
+        if index.size and (index.min() < -shape[0] or index.max() >= shape[0]):
+            raise ValueError(f"channels of layer {layer!r}: {index.tolist()} out of range for its "
+                             f"{shape[0]} channels")  # fmt: skip
+        selected[index] = 1.0
         mask = mask * selected.reshape((1, shape[0]) + (1,) * (len(shape) - 1))
     return mask
 
@@ -95,10 +102,13 @@ def layer_weights(
         unknown = set(weights) - set(layers)
         if unknown:
             raise ValueError(f"layer weights given for layers without targets: {sorted(unknown)}")
-        return np.tile([float(weights.get(k, 0.0)) for k in layers], (batch, 1))
+        weights = np.tile([float(weights.get(k, 0.0)) for k in layers], (batch, 1))
     weights = np.asarray(weights, dtype=np.float64)
     if weights.shape != (batch, len(layers)):
         raise ValueError(f"layer weight array has shape {weights.shape}; expected {(batch, len(layers))}")
+    check_finite("layer_weights", weights)
+    if np.any(weights < 0):
+        raise ValueError(f"layer_weights must be >= 0; got {weights.min()} (a negative weight maximises that layer's loss)")
     return weights
 
 
@@ -133,6 +143,14 @@ def prepare_targets(
         raise ValueError("no target features given")
     arrays = {k: np.asarray(v.detach().cpu() if isinstance(v, torch.Tensor) else v, dtype=np.float32)
               for k, v in features.items()}  # fmt: skip
+    for layer, value in arrays.items():
+        if value.ndim < 2:
+            raise ValueError(f"target features of layer {layer!r} have shape {value.shape}; expected "
+                             "(n_images, *feature_shape)")  # fmt: skip
+        bad = ~np.isfinite(value).reshape(len(value), -1).all(1)
+        if bad.any():
+            raise ValueError(f"target features of layer {layer!r} have non-finite values (NaN or Inf) in "
+                             f"images {np.flatnonzero(bad).tolist()}; fix or drop them first")  # fmt: skip
     sizes = {k: v.shape[0] for k, v in arrays.items()}
     if len(set(sizes.values())) != 1:
         raise ValueError(f"target layers have different numbers of images: {sizes}")

@@ -73,8 +73,15 @@ def session_file(out_dir: str | Path, subject: str, set_name: str) -> Path:
 
 
 def code_version() -> str:
-    """SHA-256 of the generator's source and of the BData writer it goes through."""
-    sources = sorted(Path(__file__).parent.glob("*.py")) + [Path(inspect.getfile(decoders.bdata))]
+    """SHA-256 of the generator's source and of the BData writer it goes through.
+
+    The config module is left out: what it determines reaches the files only through the
+    config's values, which the stamps hash (:meth:`DemoConfig.digest`), so editing how configs
+    are read or checked does not rebuild the dataset.
+    """
+    package = Path(__file__).parent
+    sources = [p for p in sorted(package.glob("*.py")) if p.name != "config.py"]
+    sources.append(Path(inspect.getfile(decoders.bdata)))
     digest = hashlib.sha256()
     for path in sources:
         digest.update(path.name.encode() + path.read_bytes())

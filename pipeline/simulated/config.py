@@ -1,4 +1,10 @@
-"""Configuration of the embedded demo dataset: defaults, YAML loading and validation."""
+"""Configuration of the simulated study: dataclasses with defaults, loaded from YAML through a schema.
+
+``config.schema.yaml`` beside this module holds every key's type, range, default and
+description; :func:`load_config` reads a YAML file, validates it against the schema (filling
+defaults) and builds the dataclasses. Only what a schema cannot express is checked here
+(:func:`_check`).
+"""
 
 from __future__ import annotations
 
@@ -6,20 +12,17 @@ import dataclasses
 import hashlib
 import json
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from common.config import fail, section
+from common.config import fail, read_yaml, section, validate
 from pipeline.simulated.photos import CATALOGUE
 
+#: The schema of a simulated-study config (shipped as package data beside this module).
+SCHEMA = Path(__file__).with_name("config.schema.yaml")
+_NAME = "demo_data config"
 #: The simulated visual areas, from early to late; the keys of per-ROI settings.
 ROIS: tuple[str, ...] = ("V1", "V2", "V3", "V4", "HVC")
-#: Highest Gabor frequency: the model retina samples 8 px/deg (gabor.FILTER_PX_PER_DEG)
-#: and a filter of one octave bandwidth centred higher would alias.
-MAX_SF_CPD = 3.0
 
 
 @dataclass(frozen=True)
@@ -62,9 +65,10 @@ class ModelConfig:
     field_of_view_deg : float
         Visual angle spanned by a stimulus image (the study showed 12 x 12 degrees).
     spatial_frequencies_cpd : tuple of float
-        Centre spatial frequencies of the Gabor channels, cycles per degree (at most
-        :data:`MAX_SF_CPD`). Stimuli are resampled to a model retina of fixed resolution,
-        so the subjects respond the same way whatever ``image_size`` is.
+        Centre spatial frequencies of the Gabor channels, cycles per degree (at most 3: the
+        model retina samples 8 px/deg and a one-octave filter centred higher would alias).
+        Stimuli are resampled to a model retina of fixed resolution, so the subjects respond
+        the same way whatever ``image_size`` is.
     n_orientations : int
         Orientations of the Gabor channels, evenly spaced over 180 degrees.
     n_voxels : dict
@@ -154,7 +158,9 @@ class DemoConfig:
     )
 
     def __post_init__(self) -> None:
-        validate(self)
+        # However it was built (YAML, keywords, dataclasses.replace), a config is checked.
+        validate(self.to_dict(), SCHEMA, _NAME)
+        _check(self)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain nested dict of the configuration (lists for tuples), for YAML and hashing."""
@@ -167,26 +173,16 @@ class DemoConfig:
         return hashlib.sha256(json.dumps(picked, sort_keys=True).encode()).hexdigest()
 
 
-_SECTIONS: dict[str, type] = {
-    "stimuli": StimulusConfig,
-    "model": ModelConfig,
-    "noise": NoiseConfig,
-    "design": DesignConfig,
-}
-
-
-_fail = partial(fail, "demo_data")
-_section = partial(section, "demo_data")
-
-
-def config_from_dict(data: dict[str, Any] | None) -> DemoConfig:
+def config_from_dict(data: dict[str, Any] | None, name: str = _NAME) -> DemoConfig:
     """Build a validated :class:`DemoConfig` from a nested mapping (a parsed YAML file).
 
     Parameters
     ----------
     data : dict or None
         Top-level keys ``out_dir``, ``stimuli``, ``model``, ``noise``, ``design``,
-        ``subjects``; missing keys keep their defaults.
+        ``subjects``; missing keys get their defaults.
+    name : str
+        How errors name the config (e.g. its file).
 
     Returns
     -------
@@ -195,28 +191,10 @@ def config_from_dict(data: dict[str, Any] | None) -> DemoConfig:
 
     Raises
     ------
-    ValueError
-        Naming the offending key and what is allowed.
+    ConfigError
+        A ``ValueError`` naming the offending key, the allowed range or the closest valid key.
     """
-    data = dict(data or {})
-    valid = ["out_dir", "subjects", *_SECTIONS]
-    unknown = sorted(set(data) - set(valid))
-    if unknown:
-        _fail("top level", f"unknown key(s) {unknown}; valid keys are {valid}")
-    kwargs: dict[str, Any] = {}
-    if "out_dir" in data:
-        kwargs["out_dir"] = str(data["out_dir"])
-    for name, cls in _SECTIONS.items():
-        if name in data:
-            kwargs[name] = _section(cls, data[name], name)
-    if "subjects" in data:
-        subjects = data["subjects"]
-        if not isinstance(subjects, list) or not subjects:
-            _fail("subjects", "expected a non-empty list of {name: sub-0N, seed: N} entries")
-        kwargs["subjects"] = tuple(
-            _section(SubjectConfig, s, f"subjects[{i}]") for i, s in enumerate(subjects)
-        )
-    return DemoConfig(**kwargs)
+    return section(name, DemoConfig, validate(data, SCHEMA, name), "top level")
 
 
 def load_config(path: str | Path | None) -> DemoConfig:
@@ -234,79 +212,23 @@ def load_config(path: str | Path | None) -> DemoConfig:
     """
     if path is None:
         return DemoConfig()
-    try:
-        data = yaml.safe_load(Path(path).read_text()) or {}
-    except yaml.YAMLError as err:
-        raise ValueError(f"demo_data config {path}: not valid YAML ({err})") from err
-    if isinstance(data, dict) and "demo_data" in data:
+    data = read_yaml(path, _NAME)
+    if "demo_data" in data:
         data = data["demo_data"]
-    return config_from_dict(data)
+    return config_from_dict(data, f"{_NAME} {path}")
 
 
-def _positive_int(where: str, value: Any, minimum: int = 1) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        _fail(where, f"must be an integer >= {minimum}, got {value!r}")
-
-
-def _sequence(where: str, value: Any) -> None:
-    if not isinstance(value, tuple):
-        _fail(where, f"must be a list, got {value!r}")
-
-
-def _positive_float(where: str, value: Any) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
-        _fail(where, f"must be a number > 0, got {value!r}")
-
-
-def validate(config: DemoConfig) -> None:
-    """Check every value of a configuration; raise ``ValueError`` naming the key and the fix."""
-    s, m, n, d = config.stimuli, config.model, config.noise, config.design
-    _positive_int("stimuli.image_size", s.image_size, minimum=16)
-    _positive_int("stimuli.n_train", s.n_train)
-    _positive_int("stimuli.n_test", s.n_test)
-    _positive_int("design.trials_per_run", d.trials_per_run)
-    for key in ("train_reps", "test_reps", "artificial_reps", "letter_reps"):
-        # Two presentations at least, so that reliability can be measured.
-        _positive_int(f"design.{key}", getattr(d, key), minimum=2)
-    _positive_int("model.n_orientations", m.n_orientations)
-    _positive_float("model.field_of_view_deg", m.field_of_view_deg)
-    for key in ("test_photos", "crop_scales"):
-        _sequence(f"stimuli.{key}", getattr(s, key))
-    _sequence("model.spatial_frequencies_cpd", m.spatial_frequencies_cpd)
+def _check(config: DemoConfig) -> None:
+    """What the schema cannot express: cross-references to the photo catalogue, uniqueness."""
+    s = config.stimuli
     unknown = sorted(set(s.test_photos) - set(CATALOGUE))
-    if unknown or not s.test_photos:
-        _fail("stimuli.test_photos", f"unknown photo(s) {unknown}; choose from {sorted(CATALOGUE)}")
+    if unknown:
+        fail("demo_data", "stimuli.test_photos",
+             f"unknown photo(s) {unknown}; choose from {sorted(CATALOGUE)}")  # fmt: skip
     if len(set(s.test_photos)) == len(CATALOGUE):
-        _fail("stimuli.test_photos", "leaves no photo for training; list fewer test photos")
-    if not s.crop_scales or any(not 0.1 <= c <= 1.0 for c in s.crop_scales):
-        _fail("stimuli.crop_scales", f"must be fractions in [0.1, 1], got {s.crop_scales!r}")
-    letters = s.letters
-    if not isinstance(letters, str) or not letters.isalnum() or len(set(letters)) != len(letters):
-        _fail("stimuli.letters", f"must be distinct letters or digits, got {s.letters!r}")
-    if not m.spatial_frequencies_cpd or any(
-        not 0 < f <= MAX_SF_CPD for f in m.spatial_frequencies_cpd
-    ):
-        _fail(
-            "model.spatial_frequencies_cpd",
-            f"must be in (0, {MAX_SF_CPD}] cycles/deg, got {m.spatial_frequencies_cpd!r}",
-        )
-    if set(m.n_voxels) != set(ROIS):
-        _fail("model.n_voxels", f"needs exactly the keys {list(ROIS)}, got {sorted(m.n_voxels)}")
-    for roi in ROIS:
-        _positive_int(f"model.n_voxels.{roi}", m.n_voxels[roi])
-    _positive_float("noise.snr_median", n.snr_median)
-    if not 0 <= n.snr_log_sd:
-        _fail("noise.snr_log_sd", f"must be >= 0, got {n.snr_log_sd!r}")
-    if not 0 <= n.null_fraction < 1:
-        _fail("noise.null_fraction", f"must be in [0, 1), got {n.null_fraction!r}")
-    if not 0 <= n.run_offset_sd:
-        _fail("noise.run_offset_sd", f"must be >= 0, got {n.run_offset_sd!r}")
+        fail("demo_data", "stimuli.test_photos", "leaves no photo for training; list fewer test photos")
+    if len(set(s.letters)) != len(s.letters):
+        fail("demo_data", "stimuli.letters", f"must be distinct letters or digits, got {s.letters!r}")
     names = [sub.name for sub in config.subjects]
-    if not names or len(set(names)) != len(names):
-        _fail("subjects", f"need distinct subject names, got {names}")
-    for sub in config.subjects:
-        if not sub.name or "/" in sub.name or "_" in sub.name:
-            _fail(
-                "subjects", f"name {sub.name!r} must be non-empty, without '/' or '_' (e.g. sub-01)"
-            )
-        _positive_int(f"subjects.{sub.name}.seed", sub.seed, minimum=0)
+    if len(set(names)) != len(names):
+        fail("demo_data", "subjects", f"need distinct subject names, got {names}")

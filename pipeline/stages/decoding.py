@@ -1,4 +1,4 @@
-"""Workflow stages of the decoding side: check sessions, train, decode, score.
+"""Workflow stages of the decoding side: read sessions, train, decode, score.
 
 Each function reads its inputs from files, writes its outputs atomically and returns nothing,
 so a Snakemake script only unpacks its paths and parameters and calls one of them.
@@ -7,7 +7,6 @@ so a Snakemake script only unpacks its paths and parameters and calls one of the
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
 
 import numpy as np
 import torch
@@ -54,28 +53,6 @@ def load_session(path: str | os.PathLike, roi: str, label_key: str = "stimulus_n
     return X, stimulus_labels(bdata, label_key)
 
 
-def check_session(path: str | os.PathLike, rois: Sequence[str], label_key: str,
-                  image_labels: Sequence[str], what: str) -> list[str]:  # fmt: skip
-    """Check a session file before any compute: ROIs, label key, and that every label has an image.
-
-    Returns
-    -------
-    list of str
-        One line per ROI with its voxel count, for the check report.
-    """
-    lines = []
-    known = set(image_labels)
-    for roi in rois:
-        X, labels = load_session(path, roi, label_key)
-        lines.append(f"{path}\t{roi}\t{X.shape[1]} voxels\t{X.shape[0]} samples")
-    missing = sorted(set(labels) - known)
-    if missing:
-        shown = ", ".join(missing[:5]) + (" ..." if len(missing) > 5 else "")
-        raise KeyError(f"{len(missing)} stimulus labels of {path} have no image in {what}: {shown}; "
-                       "point the image set to the stimulus images or fix the label key")  # fmt: skip
-    return lines
-
-
 def train_decoder(
     fmri: str | os.PathLike,
     roi: str,
@@ -83,15 +60,20 @@ def train_decoder(
     features: str | os.PathLike,
     layer: str,
     output: str | os.PathLike,
+    voxels: np.ndarray | None = None,
     alpha: float = 100.0,
     n_voxels: int | None = 500,
-    chunk_size: int = 256,
+    chunk_size: int = 128,
     device: str = "cpu",
     threads: int = 1,
 ) -> None:
-    """Fit a FastL2Decoder from an ROI's voxels to one layer's true features and save it."""
+    """Fit a FastL2Decoder from an ROI's voxels to one layer's true features and save it.
+
+    ``voxels`` (a boolean mask over the ROI's voxels, from the data check) leaves out voxels.
+    """
     torch.set_num_threads(threads)
     X, labels = load_session(fmri, roi, label_key)
+    X = X if voxels is None else X[:, voxels]
     with FeatureStore(features) as store:
         Y = store.get(layer, labels)
     model = FastL2Decoder(alpha=alpha, n_voxels=n_voxels, chunk_size=chunk_size, device=device,
@@ -106,6 +88,7 @@ def decode_features(
     models: dict[str, str | os.PathLike],
     reference: str | os.PathLike,
     output: str | os.PathLike,
+    voxels: np.ndarray | None = None,
     device: str = "cpu",
     threads: int = 1,
 ) -> None:
@@ -117,6 +100,7 @@ def decode_features(
     """
     torch.set_num_threads(threads)
     X, labels = load_session(fmri, roi, label_key)
+    X = X if voxels is None else X[:, voxels]
     with FeatureStore(reference) as store:
         image_labels = store.labels
     decoded, train_mean = {}, {}
@@ -129,6 +113,9 @@ def decode_features(
         if missing:
             raise KeyError(f"images {missing[:5]} were never shown in {fmri}")
         decoded[layer] = Y[[position[label] for label in image_labels]]
+        if not np.isfinite(decoded[layer]).all():
+            raise ValueError(f"decoded {layer} features from {fmri} hold NaN or Inf values; check "
+                             f"the session's voxels and the decoder {path}")  # fmt: skip
     write_features(output, decoded, list(image_labels), attrs={"roi": roi, "fmri": os.fspath(fmri)},
                    train_mean=train_mean)  # fmt: skip
 

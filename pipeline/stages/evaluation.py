@@ -32,6 +32,7 @@ def score_condition(
     keys: dict[str, str],
     per_image: str | os.PathLike,
     summary: str | os.PathLike,
+    fit: str = "center_crop",
 ) -> None:
     """Score one condition; write per-image scores and a summary (mean, SEM, n per metric).
 
@@ -47,12 +48,15 @@ def score_condition(
         Condition columns (subject, roi, layer_set, variant, source, image_set) and values.
     per_image, summary : path
         Output tables.
+    fit : str
+        How non-square true images become square (:func:`icnn.images.fit_square`).
     """
     recon = load_chunks(chunk_dirs)
     labels = [str(label) for label in recon["labels"]]
+    _check_reconstructions(recon["images"], labels, chunk_dirs)
     found = find_images(image_dir)
     size = recon["images"].shape[1]
-    true = load_images([found[label] for label in labels], size)
+    true = load_images([found[label] for label in labels], size, fit)
     scores = score_reconstructions(to_display(recon["images"]), true, metrics=list(metrics))
     write_tsv(per_image, [*keys, "image", "metric", "value"],
               [[*keys.values(), label, metric, f"{values[i]:.6g}"]
@@ -61,4 +65,16 @@ def score_condition(
     for metric, values in scores.items():
         mean, sem, n = mean_sem(values)
         rows.append([*keys.values(), metric, f"{mean:.6g}", f"{sem:.6g}", n])
-    write_tsv(summary, [*keys, "metric", "value", "sem", "n"], rows)
+    write_tsv(summary, [*keys, "metric", "mean", "sem", "n"], rows)
+
+
+def _check_reconstructions(images: np.ndarray, labels: Sequence[str],
+                           chunk_dirs: Sequence[str | os.PathLike]) -> None:  # fmt: skip
+    """Refuse to score non-finite or blank reconstructions: their scores would look valid."""
+    for image, label in zip(images, labels, strict=True):
+        if not np.isfinite(image).all():
+            raise ValueError(f"the reconstruction of {label!r} in {', '.join(map(str, chunk_dirs))} "
+                             "holds NaN or Inf values; delete the folder and check its job log")  # fmt: skip
+        if np.ptp(image) == 0:
+            raise ValueError(f"the reconstruction of {label!r} in {', '.join(map(str, chunk_dirs))} "
+                             "is one flat colour; delete the folder and check its job log")  # fmt: skip

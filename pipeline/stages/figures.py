@@ -16,6 +16,7 @@ import numpy as np  # noqa: E402
 from common.files import atomic_path  # noqa: E402
 from icnn.display import to_display  # noqa: E402
 from icnn.images import find_images, load_images  # noqa: E402
+from icnn.metrics import METRICS  # noqa: E402
 from pipeline.stages.evaluation import load_chunks  # noqa: E402
 from pipeline.tables import read_tsv  # noqa: E402
 
@@ -31,16 +32,18 @@ def reconstruction_grid(
     image_dir: str | os.PathLike,
     output: str | os.PathLike,
     max_images: int = 10,
+    fit: str = "center_crop",
 ) -> None:
     """Grid like the paper's: the true images on top, then one row per condition.
 
-    ``rows`` maps a row label (e.g. 'icnn_dgn_gd, decoded') to its chunk folders.
+    ``rows`` maps a row label (e.g. 'icnn_dgn_gd, decoded') to its chunk folders; ``fit`` is how
+    non-square true images become square.
     """
     loaded = {name: load_chunks(dirs) for name, dirs in rows.items()}
     labels = [str(v) for v in next(iter(loaded.values()))["labels"]][:max_images]
     size = next(iter(loaded.values()))["images"].shape[1]
     found = find_images(image_dir)
-    grid = [("true image", load_images([found[k] for k in labels], size).astype(np.uint8))]
+    grid = [("true image", load_images([found[k] for k in labels], size, fit).astype(np.uint8))]
     for name, data in loaded.items():
         order = {str(k): i for i, k in enumerate(data["labels"])}
         grid.append((name, to_display(data["images"][[order[k] for k in labels]])))
@@ -62,34 +65,47 @@ def image_grid(rows: Sequence[tuple[str, np.ndarray]], output: str | os.PathLike
     _save(fig, output)
 
 
-def identification_bars(summary: str | os.PathLike, output: str | os.PathLike,
-                        metric: str = "pixel_identification") -> None:  # fmt: skip
-    """Bars of identification accuracy per variant, grouped by subject/ROI, with chance (50 %)
-    and SEM error bars; reconstructions from true features as a reference group."""
-    rows = [r for r in read_tsv(summary) if r["metric"] == metric]
+def identification_bars(summary: str | os.PathLike, output: str | os.PathLike) -> None:
+    """Identification accuracy per variant, grouped by subject/ROI, with chance and SEM bars.
+
+    One panel per identification metric of the summary (those with a chance level in
+    :data:`icnn.metrics.METRICS`); reconstructions from true features form a reference group.
+    """
+    table = read_tsv(summary)
+    metrics = [m for m in METRICS.values() if m.chance is not None and any(r["metric"] == m.name for r in table)]
+    if not metrics:
+        raise ValueError(f"{summary} holds no identification metric; add one of "
+                         f"{[m.name for m in METRICS.values() if m.chance is not None]} to evaluation.metrics")  # fmt: skip
+    fig, axes = plt.subplots(len(metrics), 1, squeeze=False, figsize=(6.0, 3.5 * len(metrics)))
+    for ax, metric in zip(axes[:, 0], metrics, strict=True):
+        _identification_panel(ax, [r for r in table if r["metric"] == metric.name], metric.label,
+                              metric.chance)  # fmt: skip
+    fig.tight_layout()
+    _save(fig, output)
+
+
+def _identification_panel(ax: plt.Axes, rows: Sequence[Mapping[str, str]], label: str, chance: float) -> None:
     several_sets = len({r["layer_set"] for r in rows}) > 1
     groups: dict[str, dict[str, tuple[float, float]]] = defaultdict(dict)
     for r in rows:
         group = "true features" if r["source"] == "true" else f"{r['subject']} {r['roi']}"
         # One bar per variant and layer set, named by both when there are several sets.
         series = f"{r['variant']} ({r['layer_set']})" if several_sets else r["variant"]
-        groups[f"{group} / {r['image_set']}"][series] = (float(r["value"]), float(r["sem"]))
+        groups[f"{group} / {r['image_set']}"][series] = (float(r["mean"]), float(r["sem"]))
     variants = sorted({series for bars in groups.values() for series in bars})
     names = sorted(groups, key=lambda g: (g.startswith("true"), g))
     width = 0.8 / max(1, len(variants))
-    fig, ax = plt.subplots(figsize=(max(5.0, 1.2 * len(names) * max(1, len(variants)) * 0.5), 3.5))
     for k, variant in enumerate(variants):
         values = [groups[g].get(variant, (np.nan, np.nan)) for g in names]
         x = np.arange(len(names)) + (k - (len(variants) - 1) / 2) * width
         ax.bar(x, [v[0] * 100 for v in values], width, yerr=[v[1] * 100 for v in values],
                label=variant, capsize=2)  # fmt: skip
-    ax.axhline(50, color="k", linestyle="--", linewidth=1, label="chance")
+    ax.axhline(chance * 100, color="k", linestyle="--", linewidth=1, label="chance")
     ax.set_xticks(np.arange(len(names)))
     ax.set_xticklabels(names, rotation=30, ha="right", fontsize=8)
     ax.set_ylim(0, 100)
-    ax.set_ylabel(f"{metric.replace('_', ' ')} (%)")
+    ax.set_ylabel(label, fontsize=8)
     ax.legend(fontsize=7, ncol=2)
-    _save(fig, output)
 
 
 def decoding_accuracy(scores: str | os.PathLike, output: str | os.PathLike,

@@ -12,6 +12,7 @@ from PIL import Image
 from decoders.feature_store import FeatureStore
 from icnn.networks.registry import build_encoder
 from icnn.recon import GeneratorPrior, reconstruct, rescale_decoded
+from pipeline.jobs import ReconJob
 from pipeline.stages.true_features import load_feature_stats
 
 
@@ -32,32 +33,21 @@ def generator_prior(spec: dict, device: str = "cpu") -> GeneratorPrior:
 
 def reconstruct_chunk(
     targets: str | os.PathLike,
-    chunk: int,
-    images_per_job: int,
-    layers: list[str],
-    variant: str,
-    encoder: str,
-    image_size: int,
+    job: ReconJob,
     output_dir: str | os.PathLike,
-    seed: int = 0,
-    weights: str | None = None,
-    options: dict | None = None,
-    rescale: str = "none",
     stats: str | os.PathLike | None = None,
-    generator: dict | None = None,
-    device: str = "cpu",
-    micro_batch: int | None = None,
-    autocast_bf16: bool = False,
     threads: int = 1,
 ) -> None:
-    """Reconstruct chunk ``chunk`` (``images_per_job`` images) of the images in ``targets``.
+    """Reconstruct chunk ``job.chunk`` (``job.images_per_job`` images) of the images in ``targets``.
 
-    Image i of the store gets the seed ``seed + i``, so results do not depend on the chunking.
+    Image i of the store gets the seed ``job.seed + i``, so results do not depend on the chunking.
+    ``stats`` holds the true-feature statistics that decoded features are rescaled to.
     Writes ``output_dir/recon.npz`` (raw images, loss histories, labels, latents) and one PNG
     per label of the displayed image (2 % tails clipped, min-max scaled). The folder appears
     complete or not at all.
     """
     torch.set_num_threads(threads)
+    chunk, images_per_job, layers, rescale = job.chunk, job.images_per_job, list(job.layers), job.rescale
     start = chunk * images_per_job
     with FeatureStore(targets) as store:
         labels = store.labels[start:start + images_per_job]
@@ -66,14 +56,15 @@ def reconstruct_chunk(
                              f"images of {targets}")  # fmt: skip
         features = {layer: store.get(layer, labels) for layer in layers}
         train_mean = {layer: store.train_mean(layer) for layer in layers} if rescale == "center_train" else None
-    seeds = [seed + start + i for i in range(len(labels))]
+    seeds = [job.seed + start + i for i in range(len(labels))]
     if rescale != "none":
         features = rescale_decoded(features, load_feature_stats(stats, layers), rescale, train_mean)
-    model = build_encoder(encoder, weights)
-    prior = generator_prior(generator, device) if variant.startswith("icnn_dgn") else None
-    result = reconstruct(features, model, variant, generator=prior, image_size=(image_size, image_size),
-                         options=options, seed=seeds, device=device, micro_batch=micro_batch,
-                         autocast_bf16=autocast_bf16)  # fmt: skip
+    model = build_encoder(job.encoder, job.weights)
+    prior = generator_prior(dict(job.generator), job.device) if job.generator else None
+    result = reconstruct(features, model, job.variant, generator=prior,
+                         image_size=(job.image_size, job.image_size), options=dict(job.options),
+                         seed=seeds, device=job.device, micro_batch=job.micro_batch,
+                         autocast_bf16=job.autocast_bf16)  # fmt: skip
 
     out = Path(output_dir)
     tmp = out.with_name(out.name + ".tmp")

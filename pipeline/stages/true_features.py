@@ -25,13 +25,17 @@ def compute_true_features(
     batch_size: int = 16,
     device: str = "cpu",
     threads: int = 1,
+    fit: str = "center_crop",
 ) -> None:
-    """Features of ``layers`` for all images of a folder, stored with their labels (sorted)."""
+    """Features of ``layers`` for all images of a folder, stored with their labels (sorted).
+
+    ``fit`` is how non-square images become square (:func:`icnn.images.fit_square`).
+    """
     torch.set_num_threads(threads)
     found = find_images(image_dir)
     labels = sorted(found)
     model = build_encoder(encoder, weights).to(device)
-    rgb = torch.as_tensor(load_images([found[k] for k in labels], image_size)).permute(0, 3, 1, 2)
+    rgb = torch.as_tensor(load_images([found[k] for k in labels], image_size, fit)).permute(0, 3, 1, 2)
     features = extract_features(model, model.input_domain.to_network(rgb), layers, batch_size,
                                 device=device)  # fmt: skip
     write_features(output, features, labels, attrs={"encoder": encoder, "image_size": image_size})

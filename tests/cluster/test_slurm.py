@@ -18,8 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.simulated import build_dataset, config_from_dict
-from tests.workflow.test_end_to_end import TINY_DEMO, tiny_config, write_configs
+from tests.workflow.tiny import tiny_config, tiny_study
 
 ROOT = Path(__file__).resolve().parents[2]
 SNAKEMAKE = [sys.executable, "-m", "snakemake", "--snakefile", str(ROOT / "Snakefile")]
@@ -84,9 +83,7 @@ def run_cancelling_one_job(cmd: list[str], log: Path, rule: str) -> tuple[int, s
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
     """A local run and a cluster run (with one cancelled job, then a rerun) of the same study."""
-    local = tmp_path_factory.mktemp("local")
-    build_dataset(config_from_dict(TINY_DEMO), out_dir=local / "data" / "demo", progress=False)
-    write_configs(local, cluster_config())
+    local = tiny_study(tmp_path_factory.mktemp("local"), cluster_config())
     cluster = tmp_path_factory.mktemp("cluster")
     shutil.copytree(local / "data", cluster / "data")
     shutil.copytree(local / "config", cluster / "config")

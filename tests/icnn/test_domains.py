@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import torch
 
-from icnn.domains import CAFFE, TORCHVISION, get_domain
+from icnn.domains import CAFFE, TORCHVISION, get_domain, network_input
 
 
 @pytest.mark.parametrize("domain", [CAFFE, TORCHVISION])
@@ -25,3 +25,19 @@ def test_caffe_is_bgr_minus_mean():
 def test_unknown_domain_lists_choices():
     with pytest.raises(ValueError, match="caffe"):
         get_domain("bgr")
+
+
+def test_network_input_takes_what_reconstruct_returns():
+    rgb = np.random.default_rng(0).integers(0, 256, (2, 5, 4, 3)).astype(np.uint8)
+    x = network_input(rgb, "caffe")
+    assert x.shape == (2, 3, 5, 4) and x.dtype == torch.float32
+    # BGR minus the mean pixel: blue channel first.
+    np.testing.assert_allclose(x[1, 0].numpy(), rgb[1, :, :, 2] - 103.939, rtol=1e-6)
+    np.testing.assert_array_equal(network_input(rgb.astype(np.float64), CAFFE), x)
+    np.testing.assert_array_equal(network_input(rgb[0], CAFFE), x[:1])  # one (H, W, 3) image
+    with pytest.raises(ValueError, match="in 0..1; .*multiply by 255"):
+        network_input(rgb / 255.0, CAFFE)
+    with pytest.raises(ValueError, match="expected RGB \\(N, H, W, 3\\)"):
+        network_input(rgb.transpose(0, 3, 1, 2), CAFFE)
+    with pytest.raises(ValueError, match="has no input_domain"):
+        network_input(rgb, torch.nn.Conv2d(3, 1, 1))

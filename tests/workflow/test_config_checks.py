@@ -82,3 +82,16 @@ def test_fetch_checks_md5_and_leaves_nothing_half_written(tmp_path):
     with pytest.raises(ValueError, match="md5 of .* expected 0+"):
         fetch(source.as_uri(), tmp_path / "out" / "b.bin", md5="0" * 32)
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["a.bin"]
+
+
+def test_schema_enums_follow_the_registries():
+    from common.config import load_schema
+    from icnn.metrics import METRICS
+    from icnn.networks.registry import ENCODERS
+    from icnn.recon.rescale import METHODS
+    from pipeline.config import SCHEMA
+
+    props = load_schema(str(SCHEMA))["properties"]
+    assert props["evaluation"]["properties"]["metrics"]["items"]["enum"] == list(METRICS)
+    assert props["reconstruction"]["properties"]["rescale"]["enum"] == list(METHODS)
+    assert props["encoder"]["properties"]["name"]["enum"] == list(ENCODERS)

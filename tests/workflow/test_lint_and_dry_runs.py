@@ -18,6 +18,7 @@ from decoders.bdata import BData
 ROOT = Path(__file__).resolve().parents[2]
 SNAKEMAKE = [sys.executable, "-m", "snakemake", "--snakefile", str(ROOT / "Snakefile"), "--nolock"]
 ROIS = ["ROI_V1", "ROI_V2", "ROI_V3", "ROI_hV4", "ROI_HVC", "ROI_LVC", "ROI_VC"]
+ROI_SIZE = 500  # voxels per ROI: the paper's decoders select 500 voxels, the data check wants as many
 
 
 def run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
@@ -43,15 +44,16 @@ def test_default_config_dry_run():
 def _session(path: Path, labels: list[str], reps: int, rng: np.random.Generator) -> None:
     """A tiny BData file with the keys and layout of the study's *_original_VC.h5 files."""
     order = np.tile(np.arange(len(labels)), reps)
+    n = ROI_SIZE * len(ROIS)
     bd = BData()
-    bd.add(rng.normal(size=(len(order), 70)), "VoxelData")
+    bd.add(rng.normal(size=(len(order), n)), "VoxelData")
     bd.add(np.repeat(np.arange(reps), len(labels))[:, None] + 1.0, "Run")
     bd.add(order[:, None] + 1.0, "stimulus_name")
     bd.add_vmap("stimulus_name", {float(k + 1): label for k, label in enumerate(labels)})
     for i, key in enumerate(ROIS):
-        flag = np.zeros(70)
-        flag[i * 10:(i + 1) * 10] = 1
-        bd.add_metadata(key, flag if key != "ROI_VC" else np.ones(70), where="VoxelData")
+        flag = np.zeros(n)
+        flag[i * ROI_SIZE:(i + 1) * ROI_SIZE] = 1
+        bd.add_metadata(key, flag if key != "ROI_VC" else np.ones(n), where="VoxelData")
     path.parent.mkdir(parents=True, exist_ok=True)
     bd.save(path)
 
@@ -92,9 +94,9 @@ def test_paper_config_dry_run_on_lookalike_files(shen_tree):
 
 
 def test_paper_config_first_rule_reads_the_files(shen_tree):
-    result = run("results/checks/sub-02.tsv", "--cores", "1", "--directory", str(shen_tree),
+    result = run("results/checks/data_checks.tsv", "--cores", "1", "--directory", str(shen_tree),
                  "--configfile", str(ROOT / "config" / "shen2019.yaml"))  # fmt: skip
     assert result.returncode == 0, result.stderr[-3000:]
-    table = (shen_tree / "results/checks/sub-02.tsv").read_text().splitlines()
-    assert len(table) == 1 + 4 * 6  # header + 4 sessions x 6 ROIs
-    assert any("ROI_hV4 = 1\t10 voxels" in line for line in table)
+    table = (shen_tree / "results/checks/data_checks.tsv").read_text().splitlines()
+    assert len(table) == 1 + 3 * 4 * 6  # header + 3 subjects x 4 sessions x 6 ROIs
+    assert sum(f"\tV4\t{ROI_SIZE}\t" in line for line in table) == 3 * 4

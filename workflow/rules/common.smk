@@ -3,12 +3,15 @@ import functools
 import math
 from pathlib import Path
 
-from snakemake.utils import validate
+from icnn.recon.variants import VARIANTS, needs_generator
+from pipeline.config import layer_sets, load_workflow_config, subject_test_sets
 
-from pipeline.config import check_config, layer_sets, subject_test_sets
-
-validate(config, schema="../schemas/config.schema.yaml")
-check_config(config)
+# Schema (defaults filled in, one-line errors naming the closest key), then the checks a schema
+# cannot make; the validated config replaces the given one in place (Snakemake holds `config`).
+_checked = load_workflow_config(config, workflow.configfiles,
+                                Path(workflow.current_basedir) / "../schemas/config.schema.yaml")
+config.clear()
+config.update(_checked)
 
 ENC = config["encoder"]
 REC = config["reconstruction"]
@@ -16,13 +19,14 @@ FIG = config.get("figures") or {}
 LAYER_SETS = layer_sets(config)  # name -> {layers, variants}
 FIGURE_LAYER_SET = FIG.get("layer_set") or next(iter(LAYER_SETS))
 DEMO = config.get("demo_data")
+DATA_CHECK = "results/checks/data_checks.tsv"
 
 wildcard_constraints:
     subject="[^/]+",
     roi="[^/]+",
     layer="[^/]+",
     image_set="[^/]+",
-    variant="icnn_[a-z_]+",
+    variant="|".join(VARIANTS),  # the names of the variant registry
     layer_set="[^/]+",
     chunk="[0-9]+",
 
@@ -31,6 +35,11 @@ def demo_ready():
     """Demo data is built by a checkpoint: wait for it before listing images."""
     if DEMO:
         checkpoints.demo_data.get()
+
+
+def voxel_mask(subject):
+    """The voxels the data check kept for a subject's decoders (one mask per ROI)."""
+    return f"results/checks/voxels/{subject}.npz"
 
 
 def image_dir(image_set):
@@ -96,6 +105,11 @@ def test_image_sets():
     return sorted({t for s in config["subjects"] for t in subject_test_sets(config, s)})
 
 
+def decoder_fit_settings():
+    """The decoder section's settings of the fit (the rest is the data check's)."""
+    return {k: v for k, v in config["decoder"].items() if k != "nonfinite_voxels"}
+
+
 def recon_options(variant):
     return dict((REC.get("options") or {}).get(variant) or {})
 
@@ -108,7 +122,7 @@ def generator_spec():
 
 
 def generator_inputs(wildcards):
-    if not wildcards.variant.startswith("icnn_dgn"):
+    if not needs_generator(wildcards.variant):
         return []
     spec = generator_spec()
     return [spec["card"]] if "card" in spec else [spec["bdpy_relu7"]]
@@ -135,21 +149,26 @@ def final_targets():
     return targets
 
 
-def recon_params(wc):
-    return {
-        "chunk": int(wc.chunk),
-        "images_per_job": REC["images_per_job"],
-        "seed": REC["seed"],
-        "layers": LAYER_SETS[wc.layer_set]["layers"],
-        "options": recon_options(wc.variant),
-        "generator": generator_spec() if wc.variant.startswith("icnn_dgn") else None,
-        "encoder": ENC["name"],
-        "weights": ENC.get("weights"),
-        "image_size": ENC["image_size"],
-        "device": REC.get("device", "cpu"),
-        "micro_batch": REC.get("micro_batch"),
-        "autocast_bf16": REC.get("autocast_bf16", False),
-    }
+def recon_job(wc, rescale):
+    """The typed parameters of a reconstruction job (checked while the DAG is built)."""
+    from pipeline.jobs import ReconJob
+
+    return ReconJob(
+        variant=wc.variant,
+        chunk=int(wc.chunk),
+        images_per_job=REC["images_per_job"],
+        layers=tuple(LAYER_SETS[wc.layer_set]["layers"]),
+        encoder=ENC["name"],
+        image_size=ENC["image_size"],
+        weights=ENC.get("weights"),
+        seed=REC["seed"],
+        options=recon_options(wc.variant),
+        rescale=rescale,
+        generator=generator_spec() if needs_generator(wc.variant) else None,
+        device=REC.get("device", "cpu"),
+        micro_batch=REC.get("micro_batch"),
+        autocast_bf16=REC.get("autocast_bf16", False),
+    ).to_params()
 
 
 def decoded_chunks(wc):

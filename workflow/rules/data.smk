@@ -1,4 +1,4 @@
-# Stage 1: the embedded default dataset (when configured) and the first-rule check of the data.
+# Stage 1: the embedded default dataset (when configured) and the data check every computing rule waits for.
 
 if DEMO:
 
@@ -18,27 +18,31 @@ if DEMO:
             "../scripts/demo_data.py"
 
 
-rule check_subject:
+rule check_data:
     input:
         demo_inputs,
-        fmri=lambda wc: [config["subjects"][wc.subject]["train"]["fmri"], *config["subjects"][wc.subject]["test"].values()],
+        fmri=sorted({f for entry in config["subjects"].values() for f in [entry["train"]["fmri"], *entry["test"].values()]}),
     output:
-        "results/checks/{subject}.tsv",
+        table=DATA_CHECK,
+        voxels=[voxel_mask(s) for s in config["subjects"]],
     log:
-        "logs/check_subject/{subject}.log",
+        "logs/check_data.log",
     conda:
         "../envs/icnn.yaml"
+    # every rule that computes depends on it: bad data fails before any compute
+    priority: 20
     threads: 1
     resources:
         mem_mb=2000,
         runtime=10,
     params:
-        entry=lambda wc: config["subjects"][wc.subject],
+        subjects=config["subjects"],
         rois=config["rois"],
-        image_sets=lambda wc: {name: config["image_sets"][name] for name in
-                               [config["subjects"][wc.subject]["train"]["image_set"], *config["subjects"][wc.subject]["test"]]},
+        image_sets=config["image_sets"],
+        n_voxels=config["decoder"].get("n_voxels"),
+        nonfinite=config["decoder"]["nonfinite_voxels"],
     script:
-        "../scripts/check_subject.py"
+        "../scripts/check_data.py"
 
 
 if config.get("downloads"):

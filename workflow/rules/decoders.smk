@@ -3,7 +3,8 @@
 
 rule train_decoder:
     input:
-        check="results/checks/{subject}.tsv",
+        check=ancient(DATA_CHECK),
+        voxels=lambda wc: voxel_mask(wc.subject),
         fmri=lambda wc: config["subjects"][wc.subject]["train"]["fmri"],
         features=lambda wc: f"results/features/{config['subjects'][wc.subject]['train']['image_set']}.h5",
     output:
@@ -21,14 +22,14 @@ rule train_decoder:
     params:
         roi=lambda wc: config["rois"][wc.roi],
         label_key=lambda wc: config["subjects"][wc.subject].get("label_key", "stimulus_name"),
-        decoder=config["decoder"],
+        decoder=decoder_fit_settings(),
     script:
         "../scripts/train_decoder.py"
 
 
 rule decode:
     input:
-        check="results/checks/{subject}.tsv",
+        voxels=lambda wc: voxel_mask(wc.subject),
         fmri=lambda wc: config["subjects"][wc.subject]["test"][wc.image_set],
         reference="results/features/{image_set}.h5",
         models=expand("results/decoders/{{subject}}/{{roi}}/{layer}.h5", layer=decode_layers()),

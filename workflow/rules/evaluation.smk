@@ -18,6 +18,7 @@ rule score_decoded:
     params:
         image_dir=lambda wc: image_dir(wc.image_set),
         metrics=config["evaluation"]["metrics"],
+        image_fit=config["image_fit"],
         condition=lambda wc: {"subject": wc.subject, "roi": wc.roi, "layer_set": wc.layer_set,
                          "variant": wc.variant, "source": "decoded", "image_set": wc.image_set},
     script:
@@ -41,6 +42,7 @@ rule score_true:
     params:
         image_dir=lambda wc: image_dir(wc.image_set),
         metrics=config["evaluation"]["metrics"],
+        image_fit=config["image_fit"],
         condition=lambda wc: {"subject": "-", "roi": "-", "layer_set": wc.layer_set,
                          "variant": wc.variant, "source": "true", "image_set": wc.image_set},
     script:

@@ -4,6 +4,7 @@
 rule true_features:
     input:
         lambda wc: image_files(wc.image_set),
+        check=ancient(DATA_CHECK),
     output:
         "results/features/{image_set}.h5",
     log:
@@ -23,6 +24,7 @@ rule true_features:
         layers=ENC["layers"],
         image_size=ENC["image_size"],
         device=config.get("device", "cpu"),
+        image_fit=config["image_fit"],
     script:
         "../scripts/true_features.py"
 

@@ -20,6 +20,7 @@ rule figure_reconstructions:
         rows=lambda wc: grid_rows(wc.image_set),
         image_dir=lambda wc: image_dir(wc.image_set),
         max_images=FIG.get("max_images", 10),
+        image_fit=config["image_fit"],
     script:
         "../scripts/figure_reconstructions.py"
 

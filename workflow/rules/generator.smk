@@ -7,6 +7,7 @@ if (config.get("generator") or {}).get("train"):
         input:
             config=config["generator"]["train"],
             images=image_files(GEN_SET),
+            check=ancient(DATA_CHECK),
         output:
             "results/dgn/generator.yaml",
         log:

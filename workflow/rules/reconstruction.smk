@@ -18,8 +18,7 @@ rule reconstruct_decoded:
         runtime=recon_runtime,
         gpu=gpus(REC.get("device", "cpu")),
     params:
-        job=recon_params,
-        rescale=REC["rescale"],
+        job=lambda wc: recon_job(wc, REC["rescale"]),
     script:
         "../scripts/reconstruct.py"
 
@@ -40,7 +39,6 @@ rule reconstruct_true:
         runtime=recon_runtime,
         gpu=gpus(REC.get("device", "cpu")),
     params:
-        job=recon_params,
-        rescale="none",
+        job=lambda wc: recon_job(wc, "none"),
     script:
         "../scripts/reconstruct.py"

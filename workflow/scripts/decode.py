@@ -1,9 +1,12 @@
 """Decode every layer from a subject's test session, averaged per image."""
-from contextlib import redirect_stderr
 
+from pipeline.logs import job_log
+from pipeline.stages.checks import load_voxel_mask
 from pipeline.stages.decoding import decode_features
 
 p = snakemake.params
-with open(snakemake.log[0], "w") as log, redirect_stderr(log):
+with job_log(snakemake.log[0]):
     decode_features(snakemake.input.fmri, p.roi, p.label_key, dict(zip(p.layers, snakemake.input.models, strict=True)),
-                    snakemake.input.reference, snakemake.output[0], device=p.device, threads=snakemake.threads)
+                    snakemake.input.reference, snakemake.output[0],
+                    voxels=load_voxel_mask(snakemake.input.voxels, snakemake.wildcards.roi),
+                    device=p.device, threads=snakemake.threads)

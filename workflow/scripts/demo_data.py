@@ -1,7 +1,7 @@
 """Build the embedded default dataset (simulated subjects, shipped photos)."""
-from contextlib import redirect_stderr
 
+from pipeline.logs import job_log
 from pipeline.simulated import build_dataset, load_config
 
-with open(snakemake.log[0], "w") as log, redirect_stderr(log):
+with job_log(snakemake.log[0]):
     build_dataset(load_config(snakemake.input[0]))

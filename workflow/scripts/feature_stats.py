@@ -1,7 +1,7 @@
 """Statistics of true features, for rescaling decoded features."""
-from contextlib import redirect_stderr
 
+from pipeline.logs import job_log
 from pipeline.stages.true_features import save_feature_stats
 
-with open(snakemake.log[0], "w") as log, redirect_stderr(log):
+with job_log(snakemake.log[0]):
     save_feature_stats(snakemake.input[0], snakemake.params.layers, snakemake.output[0])

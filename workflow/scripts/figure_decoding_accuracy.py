@@ -1,7 +1,7 @@
 """Decoding accuracy per layer and ROI."""
-from contextlib import redirect_stderr
 
+from pipeline.logs import job_log
 from pipeline.stages.figures import decoding_accuracy
 
-with open(snakemake.log[0], "w") as log, redirect_stderr(log):
+with job_log(snakemake.log[0]):
     decoding_accuracy(snakemake.input[0], snakemake.output[0])

@@ -1,7 +1,7 @@
 """Identification accuracy bars per variant, subject and ROI."""
-from contextlib import redirect_stderr
 
+from pipeline.logs import job_log
 from pipeline.stages.figures import identification_bars
 
-with open(snakemake.log[0], "w") as log, redirect_stderr(log):
+with job_log(snakemake.log[0]):
     identification_bars(snakemake.input[0], snakemake.output[0])

@@ -1,7 +1,7 @@
 """Loss curves of the reconstructions."""
-from contextlib import redirect_stderr
 
+from pipeline.logs import job_log
 from pipeline.stages.figures import loss_curves
 
-with open(snakemake.log[0], "w") as log, redirect_stderr(log):
+with job_log(snakemake.log[0]):
     loss_curves(snakemake.params.rows, snakemake.output[0])

@@ -1,7 +1,7 @@
 """Concatenate tables that share a header."""
-from contextlib import redirect_stderr
 
+from pipeline.logs import job_log
 from pipeline.tables import concat_tsv
 
-with open(snakemake.log[0], "w") as log, redirect_stderr(log):
+with job_log(snakemake.log[0]):
     concat_tsv(list(snakemake.input), snakemake.output[0])

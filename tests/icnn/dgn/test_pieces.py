@@ -8,7 +8,8 @@ import torch
 
 from icnn.dgn.architecture import UpconvGenerator, upsampling_stages
 from icnn.dgn.bounds import derive_bounds, latent_stats
-from icnn.dgn.data import augmented_views, image_files, load_images
+from icnn.dgn.data import augmented_views, image_files
+from icnn.images import load_images
 
 
 def test_bounds_are_3_sd_per_unit_with_lower_0_after_relu():
@@ -46,12 +47,21 @@ def test_views_are_deterministic_and_view_0_is_the_image(image_dir):
     assert load_images(image_files(image_dir)[:2], 8).shape == (2, 8, 8, 3)
 
 
-@pytest.mark.parametrize(("latent", "size", "out"), [((512, 4, 4), 64, 64), ((8, 7, 7), 200, 224),
-                                                     ((8, 1, 1), 16, 16)])  # fmt: skip
-def test_generator_covers_the_image(latent, size, out):
-    assert 7 * 2 ** upsampling_stages((7, 7), 200) == 224
+@pytest.mark.parametrize(("latent", "size", "stages", "out"), [((512, 4, 4), 64, 4, 64), ((8, 7, 7), 200, 5, 224),
+                                                               ((8, 1, 1), 16, 4, 16), ((8, 3, 5), 20, 3, 24),
+                                                               ((8, 8, 8), 6, 0, 8)])  # fmt: skip
+def test_generator_covers_the_image(latent, size, stages, out):
+    # The fewest 2x stages that reach the size from the smaller side of the latent map.
+    assert upsampling_stages(latent[1:], size) == stages
     g = UpconvGenerator(latent, size, width=16, min_width=8)
-    assert g(torch.rand(2, *latent)).shape == (2, 3, out, out)
+    image = g(torch.rand(2, *latent))
+    assert image.shape == (2, 3, latent[1] * 2**stages, latent[2] * 2**stages) and min(image.shape[-2:]) == out
+    assert min(image.shape[-2:]) >= size and (stages == 0 or min(latent[1:]) * 2 ** (stages - 1) < size)
+    # A fully convolutional map: each latent position drives its own image region.
+    z = torch.zeros(1, *latent)
+    z[0, :, 0, 0] = 1.0
+    change = (g(z) - g(torch.zeros(1, *latent))).abs().sum(1)[0]
+    assert change[0, 0] > 0 and (latent[1] == 1 or change[-1, -1] == 0)
 
 
 def test_generator_needs_a_spatial_latent():

@@ -8,8 +8,9 @@ import torch
 
 from icnn import GeneratorPrior, extract_features, reconstruct
 from icnn.dgn import encode_latent, load_prior, prior_from_bdpy_relu7, read_card, train_generator
-from icnn.dgn.data import image_files, load_images
+from icnn.dgn.data import image_files
 from icnn.domains import CAFFE
+from icnn.images import load_images
 from icnn.networks import DBGenerator
 
 

@@ -1,0 +1,172 @@
+"""The data check: every subject's fMRI files and every image set, before any compute.
+
+One workflow rule runs :func:`check_data`; every rule that computes depends on its output, so a
+bad file fails the run first, naming the file and the fix. It also decides which voxels the
+decoders use (all of them, or the finite ones when the config asks to drop the others).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from common.files import atomic_path
+from icnn.images import find_images, read_image
+from pipeline.stages.decoding import load_session
+from pipeline.tables import write_tsv
+
+NONFINITE_POLICIES = ("refuse", "drop")
+
+
+@dataclass(frozen=True)
+class SessionCheck:
+    """What the check saw of one ROI in one session file."""
+
+    file: str
+    roi: str
+    voxels: int
+    samples: int
+    nonfinite_voxels: int
+
+
+def _shown(labels: Sequence[str], limit: int = 5) -> str:
+    return ", ".join(list(labels)[:limit]) + (" ..." if len(labels) > limit else "")
+
+
+def check_session(path: str | os.PathLike, rois: Mapping[str, str], label_key: str,
+                  image_labels: Sequence[str], what: str, is_test: bool = False,
+                  nonfinite: str = "refuse") -> tuple[list[SessionCheck], dict[str, np.ndarray]]:  # fmt: skip
+    """Check one session file: readable, ROIs, labels vs samples and images, finite values.
+
+    Parameters
+    ----------
+    path : path
+        BData file of the session.
+    rois : mapping
+        ROI name -> selection expression.
+    label_key : str
+        Column of the stimulus labels.
+    image_labels : sequence of str
+        Labels of the session's image set.
+    what : str
+        How errors name the image set.
+    is_test : bool
+        A test session must show every image of its set (decoded features are averaged per image).
+    nonfinite : {'refuse', 'drop'}
+        What NaN/Inf voxels do: fail the check, or leave the voxel out of the decoders.
+
+    Returns
+    -------
+    checks : list of SessionCheck
+        One per ROI.
+    finite : dict
+        ROI name -> boolean mask of the voxels finite in every sample.
+    """
+    checks, finite = [], {}
+    labels: list[str] = []
+    for name, expression in rois.items():
+        try:
+            X, labels = load_session(path, expression, label_key)
+        except OSError as error:  # h5py's messages (truncated file, bad signature) name no file
+            raise ValueError(f"{path} cannot be read as a BData HDF5 file ({error}); download or "
+                             "copy it again, or fix its path in the config") from error
+        if len(labels) != X.shape[0]:
+            raise ValueError(f"{path}: {len(labels)} labels in {label_key!r} for {X.shape[0]} samples; "
+                             "set the subject's label key to a column with one label per sample")  # fmt: skip
+        ok = np.isfinite(X).all(axis=0)
+        bad = int((~ok).sum())
+        if bad and nonfinite == "refuse":
+            raise ValueError(f"{path}, ROI {name} ({expression}): {bad} of {X.shape[1]} voxels hold "
+                             "NaN or Inf values; repair the file, or set decoder.nonfinite_voxels: "
+                             "drop to leave those voxels out")  # fmt: skip
+        if bad == X.shape[1]:
+            raise ValueError(f"{path}, ROI {name}: every voxel holds NaN or Inf values; repair the file")
+        checks.append(SessionCheck(os.fspath(path), name, X.shape[1], X.shape[0], bad))
+        finite[name] = ok
+    known = set(image_labels)
+    missing = sorted(set(labels) - known)
+    if missing:
+        raise KeyError(f"{len(missing)} stimulus labels of {path} have no image in {what}: "
+                       f"{_shown(missing)}; point the image set to the stimulus images or fix the "
+                       "label key")  # fmt: skip
+    unshown = sorted(known - set(labels))
+    if is_test and unshown:
+        raise KeyError(f"{len(unshown)} images of {what} were never shown in {path}: "
+                       f"{_shown(unshown)}; remove them from the image folder or use the session "
+                       "that showed them")  # fmt: skip
+    return checks, finite
+
+
+def check_subject(name: str, entry: Mapping, rois: Mapping[str, str],
+                  image_labels: Mapping[str, Sequence[str]], n_voxels: int | None,
+                  nonfinite: str = "refuse") -> tuple[list[SessionCheck], dict[str, np.ndarray]]:  # fmt: skip
+    """Check every session of a subject and that their ROIs agree.
+
+    Returns the checks of all sessions and, per ROI, the voxels finite in every session.
+    """
+    sessions = [(entry["train"]["fmri"], entry["train"]["image_set"], False)]
+    sessions += [(fmri, image_set, True) for image_set, fmri in entry["test"].items()]
+    label_key = entry.get("label_key", "stimulus_name")
+    checks: list[SessionCheck] = []
+    keep: dict[str, np.ndarray] = {}
+    for fmri, image_set, is_test in sessions:
+        found, finite = check_session(fmri, rois, label_key, image_labels[image_set],
+                                      f"image set {image_set!r}", is_test, nonfinite)  # fmt: skip
+        checks += found
+        for roi, mask in finite.items():
+            if roi in keep and keep[roi].shape != mask.shape:
+                raise ValueError(f"subject {name}, ROI {roi}: {mask.size} voxels in {fmri} but "
+                                 f"{keep[roi].size} in {sessions[0][0]}; the sessions must hold "
+                                 "the same voxels (same preprocessing and ROI masks)")  # fmt: skip
+            keep[roi] = keep[roi] & mask if roi in keep else mask
+    for roi, mask in keep.items():
+        if n_voxels is not None and n_voxels > int(mask.sum()):
+            raise ValueError(f"subject {name}, ROI {roi}: decoder.n_voxels = {n_voxels} is more "
+                             f"than the ROI's {int(mask.sum())} usable voxels; lower decoder.n_voxels "
+                             "or use a larger ROI")  # fmt: skip
+    return checks, keep
+
+
+def check_image_set(directory: str | os.PathLike) -> list[str]:
+    """Every image of a set opens in a supported mode; returns the labels."""
+    found = find_images(directory)
+    for path in found.values():
+        read_image(path)
+    return sorted(found)
+
+
+def save_voxel_masks(path: str | os.PathLike, masks: Mapping[str, np.ndarray]) -> None:
+    """Write the voxels each ROI's decoders use (one boolean array per ROI), atomically."""
+    with atomic_path(path) as tmp, open(tmp, "wb") as handle:
+        np.savez(handle, **{roi: mask.astype(bool) for roi, mask in masks.items()})
+
+
+def load_voxel_mask(path: str | os.PathLike, roi: str) -> np.ndarray:
+    """The voxels of ``roi`` that the data check kept (written by :func:`check_data`)."""
+    with np.load(path) as masks:
+        if roi not in masks:
+            raise KeyError(f"{path} has no voxel mask of ROI {roi!r}; rerun the data check")
+        return masks[roi]
+
+
+def check_data(subjects: Mapping[str, Mapping], rois: Mapping[str, str], image_sets: Mapping[str, str],
+               n_voxels: int | None, nonfinite: str, output: str | os.PathLike,
+               voxel_masks: Mapping[str, str | os.PathLike]) -> None:  # fmt: skip
+    """The workflow's first check: image sets, then every subject's sessions.
+
+    Writes a TSV (file, roi, voxels, samples, nonfinite_voxels) and each subject's voxel masks.
+    """
+    if nonfinite not in NONFINITE_POLICIES:
+        raise ValueError(f"decoder.nonfinite_voxels: {nonfinite!r} is not one of {NONFINITE_POLICIES}")
+    labels = {name: check_image_set(directory) for name, directory in image_sets.items()}
+    rows = []
+    for name, entry in subjects.items():
+        checks, keep = check_subject(name, entry, rois, labels, n_voxels, nonfinite)
+        rows += [[c.file, c.roi, str(c.voxels), str(c.samples), str(c.nonfinite_voxels)] for c in checks]
+        Path(voxel_masks[name]).parent.mkdir(parents=True, exist_ok=True)
+        save_voxel_masks(voxel_masks[name], keep)
+    write_tsv(output, ["file", "roi", "voxels", "samples", "nonfinite_voxels"], rows)
