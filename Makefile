@@ -11,7 +11,7 @@ CORES ?= 2
 # Install stamps: pip runs again only when pyproject.toml changes (or the stamp is removed).
 ENV_DIR := $(if $(VIRTUAL_ENV),$(VIRTUAL_ENV),$(VENV))
 
-.PHONY: install install-test demo test lint bench check-demo-env
+.PHONY: install install-test demo test test-cluster lint bench check-demo-env
 
 $(VENV)/bin/python:
 	@if [ -z "$(VIRTUAL_ENV)" ]; then python3 -m venv $(VENV); fi
@@ -36,7 +36,12 @@ demo: install
 
 test: install-test
 	$(PY) -m ruff check common icnn decoders pipeline tests benchmarks workflow/scripts
-	$(PY) -m pytest -q tests
+	$(PY) -m pytest -q tests --ignore=tests/cluster
+
+# The workflow through profiles/slurm on a single-node SLURM started here (root: installs
+# Debian's slurm-wlm, slurmdbd, munge and mariadb-server when missing).
+test-cluster: install-test
+	PYTHON=$(PY) bash .ci/slurm/test.sh
 
 # `make demo`'s environment (runtime dependencies only) runs the tiny workflow and its report.
 check-demo-env:

@@ -329,3 +329,8 @@ if PUB:
     _list = Path(PUB["file_list"])
     PUBLISHED_FILES = read_file_list(_list if _list.exists() else Path(workflow.basedir) / _list)
     check_published(PUB, ENC.get("weights"), list(PUBLISHED_FILES))
+
+
+# Cluster requests (profiles/slurm). A job asks for a GPU exactly when its torch device is CUDA.
+def gpus(device):
+    return 1 if str(device).startswith("cuda") else 0

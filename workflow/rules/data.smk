@@ -33,6 +33,7 @@ rule check_images:
     threads: 1
     resources:
         mem_mb=2000,
+        runtime=10,
     params:
         image_dir=lambda wc: image_dir(wc.image_set),
     script:

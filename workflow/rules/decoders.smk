@@ -19,6 +19,7 @@ rule train_decoder:
     resources:
         mem_mb=RES.train_decoder()[0],
         runtime=RES.train_decoder()[1],
+        gpu=gpus(config["decoder"].get("device", "cpu")),
     params:
         roi=lambda wc: config["rois"][wc.roi],
         labels=lambda wc: session_labels(config["subjects"][wc.subject], config["subjects"][wc.subject]["train"]["image_set"]),
@@ -46,6 +47,7 @@ rule decode:
     resources:
         mem_mb=RES.decode(decode_layers())[0],
         runtime=RES.decode(decode_layers())[1],
+        gpu=gpus(config["decoder"].get("device", "cpu")),
     params:
         roi=lambda wc: config["rois"][wc.roi],
         labels=lambda wc: session_labels(config["subjects"][wc.subject], wc.image_set),

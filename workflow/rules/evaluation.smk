@@ -14,6 +14,7 @@ rule score_decoded:
     threads: 1
     resources:
         mem_mb=4000,
+        runtime=10,
     params:
         image_dir=lambda wc: image_dir(wc.image_set),
         metrics=config["evaluation"]["metrics"],
@@ -37,6 +38,7 @@ rule score_true:
     threads: 1
     resources:
         mem_mb=4000,
+        runtime=10,
     params:
         image_dir=lambda wc: image_dir(wc.image_set),
         metrics=config["evaluation"]["metrics"],
@@ -59,5 +61,6 @@ rule summary:
     threads: 1
     resources:
         mem_mb=1000,
+        runtime=10,
     script:
         "../scripts/gather_tables.py"

@@ -18,6 +18,7 @@ rule true_features:
     resources:
         mem_mb=RES.true_features()[0],
         runtime=RES.true_features()[1],
+        gpu=gpus(config.get("device", "cpu")),
     params:
         image_dir=lambda wc: image_dir(wc.image_set),
         encoder=ENC["name"],

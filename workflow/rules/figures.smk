@@ -15,6 +15,7 @@ rule figure_reconstructions:
     threads: 1
     resources:
         mem_mb=2000,
+        runtime=10,
     params:
         rows=lambda wc: grid_rows(wc.image_set),
         image_dir=lambda wc: image_dir(wc.image_set),
@@ -36,6 +37,7 @@ rule figure_identification:
     threads: 1
     resources:
         mem_mb=1000,
+        runtime=10,
     script:
         "../scripts/figure_identification.py"
 
@@ -53,6 +55,7 @@ rule figure_decoding_accuracy:
     threads: 1
     resources:
         mem_mb=1000,
+        runtime=10,
     script:
         "../scripts/figure_decoding_accuracy.py"
 
@@ -70,6 +73,7 @@ rule figure_loss_curves:
     threads: 1
     resources:
         mem_mb=1000,
+        runtime=10,
     params:
         rows=lambda wc: grid_rows(test_image_sets()[0]),
     script:

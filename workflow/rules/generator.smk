@@ -20,6 +20,7 @@ if (config.get("generator") or {}).get("train"):
         threads: 2
         resources:
             mem_mb=8000,
+            gpu=gpus(config.get("device", "cpu")),
         params:
             image_dir=image_dir(GEN_SET),
             image_size=ENC["image_size"],

@@ -16,6 +16,7 @@ rule reconstruct_decoded:
     resources:
         mem_mb=RES.reconstruct(LAYER_SETS, recon_options)[0],
         runtime=RES.reconstruct(LAYER_SETS, recon_options)[1],
+        gpu=gpus(REC.get("device", "cpu")),
     params:
         job=lambda wc: recon_job(wc, REC["rescale"]),
     script:
@@ -36,6 +37,7 @@ rule reconstruct_true:
     resources:
         mem_mb=RES.reconstruct(LAYER_SETS, recon_options)[0],
         runtime=RES.reconstruct(LAYER_SETS, recon_options)[1],
+        gpu=gpus(REC.get("device", "cpu")),
     params:
         job=lambda wc: recon_job(wc, "none"),
     script:
