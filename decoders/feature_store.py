@@ -2,8 +2,10 @@
 
 A feature group holds ``labels`` (one string per image) and ``features/<layer>`` arrays of
 shape (n_images, ...), chunked by a few images so that one layer, or a few images of it,
-is read without loading the rest. True features fill the file's root group; decoded
-features sit in ``/<subject>/<roi>/``.
+is read without loading the rest. The workflow writes one store per file in the root group:
+the true features of an image set, and the decoded features of one subject and ROI (with each
+decoder's training mean). :func:`write_decoded_features` and :class:`DecodedFeatureStore`
+keep several subjects and ROIs in one file instead, under ``/<subject>/<roi>/``.
 """
 
 from __future__ import annotations
