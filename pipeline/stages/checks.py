@@ -17,7 +17,7 @@ import numpy as np
 from common.files import atomic_path
 from icnn.images import find_images, read_image
 from pipeline.config import session_labels
-from pipeline.stages.decoding import load_session
+from pipeline.stages.decoding import read_session, select_roi
 from pipeline.tables import write_tsv
 
 NONFINITE_POLICIES = ("refuse", "drop")
@@ -69,13 +69,13 @@ def check_session(path: str | os.PathLike, rois: Mapping[str, str], labels_spec:
         ROI name -> boolean mask of the voxels finite in every sample.
     """
     checks, finite = [], {}
-    labels: list[str] = []
+    try:
+        bdata, labels = read_session(path, labels_spec)  # once: the ROIs are selections of it
+    except OSError as error:  # h5py's messages (truncated file, bad signature) name no file
+        raise ValueError(f"{path} cannot be read as a BData HDF5 file ({error}); download or "
+                         "copy it again, or fix its path in the config") from error
     for name, expression in rois.items():
-        try:
-            X, labels = load_session(path, expression, labels_spec)
-        except OSError as error:  # h5py's messages (truncated file, bad signature) name no file
-            raise ValueError(f"{path} cannot be read as a BData HDF5 file ({error}); download or "
-                             "copy it again, or fix its path in the config") from error
+        X = select_roi(bdata, expression, path)
         ok = np.isfinite(X).all(axis=0)
         bad = int((~ok).sum())
         if bad and nonfinite == "refuse":

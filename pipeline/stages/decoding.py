@@ -41,10 +41,20 @@ def load_session(path: str | os.PathLike, roi: str, labels: str | Mapping = "sti
     X : ndarray (n_samples, n_voxels)
     labels : list of str
     """
+    bdata, sample_labels = read_session(path, labels)
+    return select_roi(bdata, roi, path), sample_labels
+
+
+def read_session(path: str | os.PathLike, labels: str | Mapping = "stimulus_name") -> tuple[BData, list[str]]:
+    """A BData file and the stimulus label of each of its samples (see :func:`load_session`)."""
     if not os.path.exists(path):
         raise FileNotFoundError(f"fMRI file {path} does not exist; fix its path in the config")
     bdata = BData(path)
-    sample_labels = stimulus_labels(bdata, labels)  # before the ROI: a wrong label spec fails first
+    return bdata, stimulus_labels(bdata, labels)  # before any ROI: a wrong label spec fails first
+
+
+def select_roi(bdata: BData, roi: str, path: str | os.PathLike) -> np.ndarray:
+    """The voxels of ``roi`` in a session read from ``path`` (named in errors)."""
     try:
         X = bdata.select(roi)
     except (KeyError, ValueError) as error:
@@ -54,7 +64,7 @@ def load_session(path: str | os.PathLike, roi: str, labels: str | Mapping = "sti
                          ) from error  # fmt: skip
     if X.shape[1] == 0:
         raise ValueError(f"ROI {roi!r} selects no voxels in {path}")
-    return X, sample_labels
+    return X
 
 
 def train_decoder(
