@@ -109,7 +109,7 @@ def _identification_panel(ax: plt.Axes, rows: Sequence[Mapping[str, str]], label
     ax.set_xticklabels(names, rotation=30, ha="right", fontsize=8)
     ax.set_ylim(0, 100)
     ax.set_ylabel(label, fontsize=8)
-    ax.legend(fontsize=7, ncol=2)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))  # beside the bars, not on them
 
 
 def decoding_accuracy(scores: str | os.PathLike, output: str | os.PathLike,
