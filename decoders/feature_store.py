@@ -69,6 +69,14 @@ class FeatureWriter:
                              f"fit layer {layer!r} of shape {dataset.shape}")  # fmt: skip
         dataset[start : start + len(array)] = array
 
+    def write_train_mean(self, layer: str, mean: np.ndarray) -> None:
+        """Store a decoder's training mean of each unit of `layer` (``train_mean/<layer>``),
+        read back by :meth:`FeatureStore.train_mean` for the 'center_train' rescaling."""
+        mean = np.asarray(mean)
+        if layer not in self._features or mean.shape != self._features[layer].shape[1:]:
+            raise ValueError(f"training mean of layer {layer!r} does not match its features")
+        self._features.parent.require_group("train_mean").create_dataset(layer, data=mean)
+
 
 @contextlib.contextmanager
 def feature_writer(
@@ -150,11 +158,8 @@ def _write_group(
     with group_writer(group, labels, shapes, dtypes, attrs) as writer:
         for layer, array in arrays.items():
             writer.write(layer, 0, array)
-    for layer, mean in (train_mean or {}).items():
-        mean = np.asarray(mean)
-        if layer not in arrays or mean.shape != arrays[layer].shape[1:]:
-            raise ValueError(f"training mean of layer {layer!r} does not match its features")
-        group.require_group("train_mean").create_dataset(layer, data=mean)
+        for layer, mean in (train_mean or {}).items():
+            writer.write_train_mean(layer, mean)
 
 
 def write_features(

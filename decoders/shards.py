@@ -190,6 +190,8 @@ class ShardedDecoder:
         self.unit_shape = first.unit_shape
         self.device = device or first.params.get("device", "cpu")
         self._model = FastL2Decoder(**first.params)
+        #: Precision of the predictions (the decoder's).
+        self.dtype = np.dtype(self._model.np_dtype)
 
     def unit_stats(self) -> tuple[np.ndarray, np.ndarray]:
         """Training mean and SD of every unit, each of the layer's unit shape."""

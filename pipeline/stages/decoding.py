@@ -14,7 +14,7 @@ import torch
 
 from common.scores import pairwise_identification, pattern_correlation, profile_correlation
 from decoders.bdata import BData
-from decoders.feature_store import FeatureStore, write_features
+from decoders.feature_store import FeatureStore, feature_writer
 from decoders.labels import match_labels, stimulus_labels
 from decoders.regression import FastL2Decoder
 from decoders.shards import ShardedDecoder, fit_units, layer_shards, read_unit_stats
@@ -122,28 +122,35 @@ def decode_features(
     ``models`` maps each layer to its decoder's shard files (one file when unsharded). The
     rows follow the images of the ``reference`` feature store (the true features of the
     image set); every one of them must have been shown in the session. Each decoder's training
-    mean of the units is stored with the features (for the 'center_train' rescaling).
+    mean of the units is stored with the features (for the 'center_train' rescaling). Each
+    layer is written as soon as it is decoded, so memory holds one layer's features at a time
+    (at the study's size all 19 layers of 50 images are 3 GB, conv1_1 0.6 GB); the file
+    appears complete or not at all.
     """
     torch.set_num_threads(threads)
     X, sample_labels = load_session(fmri, roi, labels)
     X = X if voxels is None else X[:, voxels]
     with FeatureStore(reference) as store:
         image_labels = store.labels
-    decoded, train_mean = {}, {}
-    for layer, paths in models.items():
-        model = ShardedDecoder(paths, device=device)
-        train_mean[layer] = model.unit_stats()[0]
-        Y, order = model.predict_average(X, sample_labels)
-        position = {label: i for i, label in enumerate(order)}
-        missing = [label for label in image_labels if label not in position]
-        if missing:
-            raise KeyError(f"images {missing[:5]} were never shown in {fmri}")
-        decoded[layer] = Y[[position[label] for label in image_labels]]
-        if not np.isfinite(decoded[layer]).all():
-            raise ValueError(f"decoded {layer} features from {fmri} hold NaN or Inf values; check "
-                             f"the session's voxels and the decoder {paths[0]} ...")  # fmt: skip
-    write_features(output, decoded, list(image_labels), attrs={"roi": roi, "fmri": os.fspath(fmri)},
-                   train_mean=train_mean)  # fmt: skip
+    shown = set(sample_labels)
+    missing = [label for label in image_labels if label not in shown]
+    if missing:
+        raise KeyError(f"images {missing[:5]} were never shown in {fmri}")
+    decoders = {layer: ShardedDecoder(paths, device=device) for layer, paths in models.items()}
+    shapes = {layer: model.unit_shape for layer, model in decoders.items()}
+    dtypes = {layer: model.dtype for layer, model in decoders.items()}
+    attrs = {"roi": roi, "fmri": os.fspath(fmri)}
+    with feature_writer(output, image_labels, shapes, dtypes, attrs) as writer:
+        for layer, model in decoders.items():
+            Y, order = model.predict_average(X, sample_labels)
+            position = {label: i for i, label in enumerate(order)}
+            Y = Y[[position[label] for label in image_labels]]
+            if not np.isfinite(Y).all():
+                raise ValueError(f"decoded {layer} features from {fmri} hold NaN or Inf values; check "
+                                 f"the session's voxels and the decoder {models[layer][0]} ...")  # fmt: skip
+            writer.write(layer, 0, Y)
+            writer.write_train_mean(layer, model.unit_stats()[0])
+            del Y  # before the next layer is decoded
 
 
 def score_decoding(

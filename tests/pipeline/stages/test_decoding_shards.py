@@ -1,11 +1,13 @@
 """The decoding stages with sharded decoders: the same decoded features and scores as one file."""
 
+import h5py
 import numpy as np
 import pytest
 
 from decoders.bdata import BData
 from decoders.feature_store import FeatureStore, write_features
-from pipeline.stages.decoding import decode_features, score_decoding, train_decoder
+from decoders.shards import ShardedDecoder
+from pipeline.stages.decoding import decode_features, load_session, score_decoding, train_decoder
 
 
 def _session(path, labels, reps, weights, features, rng):
@@ -57,3 +59,40 @@ def test_sharded_and_unsharded_decoders_decode_and_score_the_same(study):
     whole, sharded = (np.loadtxt(study / f"scores_{n}.tsv", skiprows=1, usecols=(3, 4, 5))
                       for n in ("whole", "sharded"))  # fmt: skip
     np.testing.assert_allclose(sharded, whole, rtol=1e-4)
+
+
+def test_decode_writes_layer_by_layer_the_store_the_in_memory_writer_wrote(study):
+    common = dict(fmri=study / "train.h5", roi="ROI_VC = 1", labels="stimulus_name",
+                  features=study / "train_features.h5", layer="conv", n_voxels=10, alpha=1.0)  # fmt: skip
+    train_decoder(output=study / "whole.h5", **common)
+    shards = [study / f"shard-{k}.h5" for k in range(2)]
+    for k, path in enumerate(shards):
+        train_decoder(output=path, shard=k, shard_units=20, **common)
+    models = {"conv": shards, "conv_whole": [study / "whole.h5"]}
+    decode_features(study / "test.h5", "ROI_VC = 1", "stimulus_name", models,
+                    study / "test_features.h5", study / "decoded.h5")  # fmt: skip
+    # What decode_features wrote before it streamed: every layer decoded, then one write.
+    X, sample_labels = load_session(study / "test.h5", "ROI_VC = 1", "stimulus_name")
+    with FeatureStore(study / "test_features.h5") as store:
+        image_labels = store.labels
+    decoded, train_mean = {}, {}
+    for layer, paths in models.items():
+        model = ShardedDecoder(paths)
+        Y, order = model.predict_average(X, sample_labels)
+        decoded[layer] = Y[[order.index(label) for label in image_labels]]
+        train_mean[layer] = model.unit_stats()[0]
+    write_features(study / "before.h5", decoded, image_labels,
+                   attrs={"roi": "ROI_VC = 1", "fmri": str(study / "test.h5")}, train_mean=train_mean)  # fmt: skip
+    with h5py.File(study / "decoded.h5") as new, h5py.File(study / "before.h5") as old:
+        assert dict(new.attrs) == dict(old.attrs)
+        np.testing.assert_array_equal(new["labels"][()], old["labels"][()])
+        assert set(new["features"]) == set(old["features"]) == set(new["train_mean"]) == {"conv", "conv_whole"}
+        for group in ("features", "train_mean"):
+            for layer in models:
+                a, b = new[group][layer], old[group][layer]
+                assert (a.dtype, a.shape, a.chunks) == (b.dtype, b.shape, b.chunks)
+                np.testing.assert_array_equal(a[()], b[()])
+    with pytest.raises(KeyError, match="never shown"):
+        decode_features(study / "test.h5", "ROI_VC = 1", "stimulus_name", models,
+                        study / "train_features.h5", study / "bad.h5")  # fmt: skip
+    assert not (study / "bad.h5").exists()
