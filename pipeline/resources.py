@@ -32,9 +32,18 @@ SOLVE_OPS_PER_CORE = 9e9
 BYTES_PER_CORE = 2e9
 #: Forward + input-gradient passes through VGG19's conv layers at 224 px (bench_icnn.py).
 RECON_FLOP_224 = 78e9
-#: Peak working memory of one image's reconstruction pass per feature unit of the network
-#: (activations, their gradients, the targets and the optimiser state), bytes.
-RECON_BYTES_PER_UNIT = 40
+#: Reconstruction memory, fitted by ``bench_icnn.py --recon-memory`` (peak RSS at 224 px,
+#: VGG19's 19 layers, 14.9 M units, one thread; 1-4 images per job and per pass; the larger
+#: figure of two runs): peak = fixed (Python, torch, the weights: 548 MB) + per image of a
+#: pass (activations and their gradients: 282 MB) + per image of the job (targets and
+#: optimiser state: 87 MB), the last two per unit of the encoder's layers. The DGN variants add
+#: the generator's weights (215-222 MB measured) and its activations (1.4 M units per image,
+#: with their gradients about 20 MB, counted: below the measurement's noise).
+RECON_FIXED_MB = 1029
+RECON_PASS_BYTES_PER_UNIT = 282 * MB / 14_861_288
+RECON_JOB_BYTES_PER_UNIT = 87 * MB / 14_861_288
+GENERATOR_FIXED_MB = 222
+GENERATOR_PASS_MB = 20
 
 
 @dataclass(frozen=True)
@@ -106,10 +115,11 @@ def decoder_unit_ops(images: int, voxels: int, k: int) -> float:
 
 def decode_mb(test: Sizes, layer_units: Mapping[str, int], k: int | None) -> int:
     """Decoding every layer of one subject and ROI: test X, one block of weights at a time,
-    and the decoded features of all layers (kept until the store is written)."""
+    and one layer's decoded features (and their copy in image order): each layer is written
+    to the store as soon as it is decoded."""
     k_eff = test.voxels if k is None else min(k, test.voxels)
     weights = 2 * (256 * MB // (4 * k_eff)) * k_eff * 8
-    decoded = 2 * test.images * sum(layer_units.values()) * 4
+    decoded = 2 * test.images * max(layer_units.values()) * 4
     return _mb(test.samples * test.voxels * 16 + weights + decoded)
 
 
@@ -142,9 +152,50 @@ def scores_mb(images: int, max_layer_units: int) -> int:
     return _mb(images * max_layer_units * 8 * 4)
 
 
-def reconstruct_mb(images_per_pass: int, total_units: int, layer_units: int, images: int) -> int:
-    """Activations and gradients of one pass, the encoder's weights, the targets of a chunk."""
-    return _mb(images_per_pass * total_units * RECON_BYTES_PER_UNIT + 600 * MB + images * layer_units * 8)
+def reconstruct_mb(images_per_pass: int, images: int, total_units: int, layer_units: int,
+                   generator: bool) -> int:  # fmt: skip
+    """Peak memory of a reconstruction job, MB (the model of ``bench_icnn.py --recon-memory``).
+
+    Parameters
+    ----------
+    images_per_pass : int
+        Images per forward/backward pass (``reconstruction.micro_batch``).
+    images : int
+        Images of the job (``reconstruction.images_per_job``).
+    total_units : int
+        Units of one image's features in all of the encoder's layers (its activations scale so).
+    layer_units : int
+        Units of one image's features in the matched layers (the targets).
+    generator : bool
+        Whether the variant optimises a generator's latent (DGN).
+
+    Returns
+    -------
+    int
+        The fitted peak plus 10 %.
+    """
+    per_pass = total_units * RECON_PASS_BYTES_PER_UNIT / MB + generator * GENERATOR_PASS_MB
+    peak = (RECON_FIXED_MB + generator * GENERATOR_FIXED_MB + images * layer_units * RECON_JOB_BYTES_PER_UNIT / MB
+            + images_per_pass * per_pass)  # fmt: skip
+    return int(math.ceil(1.1 * peak))
+
+
+def auto_micro_batch(budget_mb: int, images: int, total_units: int, layer_units: int, generator: bool) -> int:
+    """The largest images per pass (at most `images`) whose :func:`reconstruct_mb` fits `budget_mb`.
+
+    Raises
+    ------
+    ValueError
+        When one image per pass does not fit: names the budget and what one image needs.
+    """
+    def need(per_pass: int) -> int:
+        return reconstruct_mb(per_pass, images, total_units, layer_units, generator)
+
+    if need(1) > budget_mb:
+        raise ValueError(f"reconstruction.memory_budget_mb {budget_mb} is too small for micro_batch auto: one "
+                         f"image per pass of a {images}-image job needs {need(1)} MB; raise the budget "
+                         "or lower images_per_job")  # fmt: skip
+    return max(p for p in range(1, images + 1) if need(p) <= budget_mb)
 
 
 def reconstruct_minutes(images: int, n_iter: int, image_size: int, threads: int) -> int:
@@ -257,8 +308,17 @@ class WorkflowResources:
         largest = max(self.units[layer] for layer in layers)
         return lambda wildcards, attempt: attempt * scores_mb(self.n_images(wildcards.image_set), largest)
 
-    def reconstruct(self, layer_sets: Mapping[str, Mapping], options: Callable[[str], Mapping]
-                    ) -> tuple[Callable, Callable]:  # fmt: skip
+    def micro_batch(self, layers: list[str], variant_needs_generator: bool) -> int | None:
+        """Images per pass of a reconstruction job: ``reconstruction.micro_batch``, or with
+        ``auto`` the largest that fits ``memory_budget_mb`` (:func:`auto_micro_batch`)."""
+        rec = self.config["reconstruction"]
+        if rec.get("micro_batch") != "auto":
+            return rec.get("micro_batch")
+        return auto_micro_batch(rec["memory_budget_mb"], rec["images_per_job"], sum(self.units.values()),
+                                sum(self.units[layer] for layer in layers), variant_needs_generator)  # fmt: skip
+
+    def reconstruct(self, layer_sets: Mapping[str, Mapping], options: Callable[[str], Mapping],
+                    needs_generator: Callable[[str], bool]) -> tuple[Callable, Callable]:  # fmt: skip
         """(mem_mb, runtime) callables of rules reconstruct_decoded and reconstruct_true."""
         rec = self.config["reconstruction"]
         size = self.config["encoder"]["image_size"]
@@ -266,9 +326,11 @@ class WorkflowResources:
 
         def mem_mb(wildcards, threads, attempt) -> int:
             per_job = rec["images_per_job"]
-            per_pass = rec.get("micro_batch") or per_job
-            largest = max(self.units[layer] for layer in layer_sets[wildcards.layer_set]["layers"])
-            return attempt * reconstruct_mb(min(per_pass, per_job), total, largest, per_job)
+            layers = layer_sets[wildcards.layer_set]["layers"]
+            generator = needs_generator(wildcards.variant)
+            per_pass = self.micro_batch(layers, generator) or per_job
+            return attempt * reconstruct_mb(min(per_pass, per_job), per_job, total,
+                                            sum(self.units[layer] for layer in layers), generator)  # fmt: skip
 
         def runtime(wildcards, threads, attempt) -> int:
             n_iter = options(wildcards.variant).get("n_iter", 200)

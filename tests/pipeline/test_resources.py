@@ -1,12 +1,16 @@
 from types import SimpleNamespace
 
 import numpy as np
+import pytest
 
 from decoders.bdata import BData
 from pipeline.resources import (
     STUDY,
     Sizes,
     WorkflowResources,
+    auto_micro_batch,
+    decode_mb,
+    reconstruct_mb,
     session_sizes,
     train_decoder_mb,
     train_decoder_minutes,
@@ -42,3 +46,50 @@ def test_callables_read_sizes_from_the_session_file(tmp_path):
     assert mem_mb(wc, files, 2, 1) == train_decoder_mb(Sizes(30, 50, 6), 600, 20, 64, 2)
     assert mem_mb(wc, files, 2, 2) == 2 * mem_mb(wc, files, 2, 1)  # retries ask for more
     assert runtime(wc, files, 2, 1) == 5  # the minimum
+
+
+#: VGG19's 19 layers at 224 px: units of one image.
+VGG19_224 = 14_861_288
+
+
+def test_auto_micro_batch_is_the_largest_pass_within_the_budget():
+    need = [reconstruct_mb(p, 10, VGG19_224, VGG19_224, False) for p in range(1, 11)]
+    assert all(a < b for a, b in zip(need, need[1:], strict=False))
+    assert auto_micro_batch(need[3], 10, VGG19_224, VGG19_224, False) == 4
+    assert auto_micro_batch(need[3] - 1, 10, VGG19_224, VGG19_224, False) == 3
+    assert auto_micro_batch(10**7, 10, VGG19_224, VGG19_224, False) == 10  # at most the job's images
+    # The generator's weights and activations leave room for fewer images.
+    assert auto_micro_batch(need[3], 10, VGG19_224, VGG19_224, True) < 4
+    with pytest.raises(ValueError, match="memory_budget_mb 1000 is too small for micro_batch auto: one image "
+                                         "per pass of a 10-image job needs"):
+        auto_micro_batch(1000, 10, VGG19_224, VGG19_224, False)
+
+
+def test_reconstruction_requests_follow_the_pass_the_job_runs():
+    shapes = {"conv": (8, 112, 112), "fc": (100,)}
+    total = 8 * 112 * 112 + 100
+    layer_sets = {"all": {"layers": ["conv", "fc"]}, "fc": {"layers": ["fc"]}}
+    rec = {"images_per_job": 6, "micro_batch": "auto", "memory_budget_mb": reconstruct_mb(3, 6, total, total, False)}
+    config = {"decoder": {}, "encoder": {"image_size": 224}, "reconstruction": rec}
+    res = WorkflowResources(config, shapes, lambda image_set: 6)
+    assert res.micro_batch(["conv", "fc"], False) == 3
+    assert res.micro_batch(["fc"], False) > 3  # fewer targets to hold
+    mem_mb, _ = res.reconstruct(layer_sets, lambda variant: {}, lambda variant: variant.startswith("icnn_dgn"))
+    wc = SimpleNamespace(layer_set="all", variant="icnn_gd")
+    assert mem_mb(wc, 1, 1) == reconstruct_mb(3, 6, total, total, False) == rec["memory_budget_mb"]
+    with pytest.raises(ValueError, match="too small for micro_batch auto"):  # the generator does not fit
+        mem_mb(SimpleNamespace(layer_set="all", variant="icnn_dgn_gd"), 1, 1)
+    for fixed, per_pass in ((2, 2), (None, 6)):  # a number as given; null: the whole job per pass
+        res = WorkflowResources({**config, "reconstruction": {**rec, "micro_batch": fixed}}, shapes, lambda s: 6)
+        assert res.micro_batch(["conv", "fc"], False) == fixed
+        assert res.reconstruct(layer_sets, lambda v: {}, lambda v: False)[0](wc, 1, 1) == \
+            reconstruct_mb(per_pass, 6, total, total, False)
+
+
+def test_decode_holds_one_layer_not_all():
+    test = Sizes(samples=1750, voxels=11_700, images=50)
+    conv1 = 64 * 224 * 224
+    one = decode_mb(test, {"conv1_1": conv1}, 500)
+    # A second layer as large adds nothing: it is decoded after the first was written.
+    assert decode_mb(test, {"conv1_1": conv1, "conv1_2": conv1, "fc6": 4096}, 500) == one
+    assert decode_mb(test, {"conv1_1": 2 * conv1}, 500) > one + 2 * 50 * conv1 * 4 / 2**20

@@ -216,7 +216,7 @@ def recon_job(wc, rescale):
         rescale=rescale,
         generator=generator_spec() if needs_generator(wc.variant) else None,
         device=REC.get("device", "cpu"),
-        micro_batch=REC.get("micro_batch"),
+        micro_batch=RES.micro_batch(LAYER_SETS[wc.layer_set]["layers"], needs_generator(wc.variant)),
         autocast_bf16=REC.get("autocast_bf16", False),
     ).to_params()
 

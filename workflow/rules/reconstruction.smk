@@ -14,8 +14,8 @@ rule reconstruct_decoded:
         "../envs/icnn.yaml"
     threads: 1
     resources:
-        mem_mb=RES.reconstruct(LAYER_SETS, recon_options)[0],
-        runtime=RES.reconstruct(LAYER_SETS, recon_options)[1],
+        mem_mb=RES.reconstruct(LAYER_SETS, recon_options, needs_generator)[0],
+        runtime=RES.reconstruct(LAYER_SETS, recon_options, needs_generator)[1],
         gpu=gpus(REC.get("device", "cpu")),
     params:
         job=lambda wc: recon_job(wc, REC["rescale"]),
@@ -35,8 +35,8 @@ rule reconstruct_true:
         "../envs/icnn.yaml"
     threads: 1
     resources:
-        mem_mb=RES.reconstruct(LAYER_SETS, recon_options)[0],
-        runtime=RES.reconstruct(LAYER_SETS, recon_options)[1],
+        mem_mb=RES.reconstruct(LAYER_SETS, recon_options, needs_generator)[0],
+        runtime=RES.reconstruct(LAYER_SETS, recon_options, needs_generator)[1],
         gpu=gpus(REC.get("device", "cpu")),
     params:
         job=lambda wc: recon_job(wc, "none"),
