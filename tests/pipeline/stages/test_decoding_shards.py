@@ -1,5 +1,7 @@
 """The decoding stages with sharded decoders: the same decoded features and scores as one file."""
 
+import tracemalloc
+
 import h5py
 import numpy as np
 import pytest
@@ -96,3 +98,33 @@ def test_decode_writes_layer_by_layer_the_store_the_in_memory_writer_wrote(study
         decode_features(study / "test.h5", "ROI_VC = 1", "stimulus_name", models,
                         study / "train_features.h5", study / "bad.h5")  # fmt: skip
     assert not (study / "bad.h5").exists()
+
+
+def test_decode_holds_one_layer_at_a_time(tmp_path):
+    """A second layer as large as the first adds little to the peak: the first was written."""
+    rng = np.random.default_rng(2)
+    units, n_test = 8000, 200
+    train, test = rng.normal(size=(12, units)), rng.normal(size=(n_test, units))
+    weights = rng.normal(size=(units, 30)) / np.sqrt(units)
+    labels = [f"tr{i:02d}" for i in range(12)], [f"te{i:03d}" for i in range(n_test)]
+    _session(tmp_path / "train.h5", labels[0], 3, weights, train, rng)
+    _session(tmp_path / "test.h5", labels[1], 1, weights, test, rng)
+    write_features(tmp_path / "train_features.h5", {"fc": train.astype(np.float32)}, labels[0])
+    write_features(tmp_path / "test_features.h5", {"fc": test.astype(np.float32)}, labels[1])
+    train_decoder(output=tmp_path / "fc.h5", fmri=tmp_path / "train.h5", roi="ROI_VC = 1",
+                  labels="stimulus_name", features=tmp_path / "train_features.h5", layer="fc",
+                  n_voxels=10, alpha=1.0)  # fmt: skip
+    peaks = {}
+    for n_layers in (1, 2):
+        models = {f"fc{i}": [tmp_path / "fc.h5"] for i in range(n_layers)}
+        tracemalloc.start()  # NumPy's and h5py's arrays are traced
+        decode_features(tmp_path / "test.h5", "ROI_VC = 1", "stimulus_name", models,
+                        tmp_path / "test_features.h5", tmp_path / f"decoded{n_layers}.h5")  # fmt: skip
+        peaks[n_layers] = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    with FeatureStore(tmp_path / "decoded2.h5") as store:
+        layer_bytes = store.get("fc1").nbytes
+        np.testing.assert_array_equal(store.get("fc1"), store.get("fc0"))
+    assert peaks[1] > 2 * layer_bytes  # the layer and its copy in image order are traced
+    # Holding every layer until the end added a whole layer (or more) per layer.
+    assert peaks[2] < peaks[1] + layer_bytes / 4
