@@ -1,6 +1,7 @@
 """The decoding stages with sharded decoders: the same decoded features and scores as one file."""
 
 import tracemalloc
+from pathlib import Path
 
 import h5py
 import numpy as np
@@ -36,9 +37,14 @@ def study(tmp_path):
     return tmp_path
 
 
+def _decoder_args(study: Path) -> dict:
+    """train_decoder's arguments for the study's layer 'conv' (ROI VC, 10 voxels per unit)."""
+    return dict(fmri=study / "train.h5", roi="ROI_VC = 1", labels="stimulus_name",
+                features=study / "train_features.h5", layer="conv", n_voxels=10, alpha=1.0)  # fmt: skip
+
+
 def test_sharded_and_unsharded_decoders_decode_and_score_the_same(study):
-    common = dict(fmri=study / "train.h5", roi="ROI_VC = 1", labels="stimulus_name",
-                  features=study / "train_features.h5", layer="conv", n_voxels=10, alpha=1.0)  # fmt: skip
+    common = _decoder_args(study)
     train_decoder(output=study / "whole.h5", **common)
     # 36 units in shards of about 10: whole channels of 9 units -> 4 shards.
     shards = [study / f"shard-{k}.h5" for k in range(4)]
@@ -64,8 +70,7 @@ def test_sharded_and_unsharded_decoders_decode_and_score_the_same(study):
 
 
 def test_decode_writes_layer_by_layer_the_store_the_in_memory_writer_wrote(study):
-    common = dict(fmri=study / "train.h5", roi="ROI_VC = 1", labels="stimulus_name",
-                  features=study / "train_features.h5", layer="conv", n_voxels=10, alpha=1.0)  # fmt: skip
+    common = _decoder_args(study)
     train_decoder(output=study / "whole.h5", **common)
     shards = [study / f"shard-{k}.h5" for k in range(2)]
     for k, path in enumerate(shards):
