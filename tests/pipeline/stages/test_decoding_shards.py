@@ -43,15 +43,20 @@ def _decoder_args(study: Path) -> dict:
                 features=study / "train_features.h5", layer="conv", n_voxels=10, alpha=1.0)  # fmt: skip
 
 
-def test_sharded_and_unsharded_decoders_decode_and_score_the_same(study):
-    common = _decoder_args(study)
-    train_decoder(output=study / "whole.h5", **common)
-    # 36 units in shards of about 10: whole channels of 9 units -> 4 shards.
-    shards = [study / f"shard-{k}.h5" for k in range(4)]
+def _train_whole_and_shards(study: Path, n_shards: int, shard_units: int) -> list[Path]:
+    """Train 'conv' as one file (whole.h5) and in shards; return the shard files."""
+    train_decoder(output=study / "whole.h5", **_decoder_args(study))
+    shards = [study / f"shard-{k}.h5" for k in range(n_shards)]
     for k, path in enumerate(shards):
-        train_decoder(output=path, shard=k, shard_units=10, **common)
+        train_decoder(output=path, shard=k, shard_units=shard_units, **_decoder_args(study))
+    return shards
+
+
+def test_sharded_and_unsharded_decoders_decode_and_score_the_same(study):
+    # 36 units in shards of about 10: whole channels of 9 units -> 4 shards.
+    shards = _train_whole_and_shards(study, n_shards=4, shard_units=10)
     with pytest.raises(ValueError, match="shard 4 of layer 'conv': it has 4 shards"):
-        train_decoder(output=study / "x.h5", shard=4, shard_units=10, **common)
+        train_decoder(output=study / "x.h5", shard=4, shard_units=10, **_decoder_args(study))
     for name, models in (("whole", [study / "whole.h5"]), ("sharded", shards)):
         decode_features(study / "test.h5", "ROI_VC = 1", "stimulus_name", {"conv": models},
                         study / "test_features.h5", study / f"decoded_{name}.h5")  # fmt: skip
@@ -70,11 +75,7 @@ def test_sharded_and_unsharded_decoders_decode_and_score_the_same(study):
 
 
 def test_decode_writes_layer_by_layer_the_store_the_in_memory_writer_wrote(study):
-    common = _decoder_args(study)
-    train_decoder(output=study / "whole.h5", **common)
-    shards = [study / f"shard-{k}.h5" for k in range(2)]
-    for k, path in enumerate(shards):
-        train_decoder(output=path, shard=k, shard_units=20, **common)
+    shards = _train_whole_and_shards(study, n_shards=2, shard_units=20)
     models = {"conv": shards, "conv_whole": [study / "whole.h5"]}
     decode_features(study / "test.h5", "ROI_VC = 1", "stimulus_name", models,
                     study / "test_features.h5", study / "decoded.h5")  # fmt: skip
