@@ -259,7 +259,7 @@ class WorkflowResources:
         def job(wildcards, input) -> tuple[Sizes, int]:
             subject = self.config["subjects"][wildcards.subject]
             train_set = subject["train"]["image_set"]
-            sizes = self._delayed(session_sizes(input.fmri, self.n_images(train_set), STUDY), train_set)
+            sizes = self.delayed(session_sizes(input.fmri, self.n_images(train_set), STUDY), train_set)
             a, b = self.shard_ranges(wildcards.layer)[int(wildcards.shard)]
             return sizes, b - a
 
@@ -283,7 +283,7 @@ class WorkflowResources:
         volumes times the delays, an upper bound."""
 
         def sizes(wildcards, input) -> tuple[Sizes, dict[str, int]]:
-            found = self._delayed(session_sizes(input.fmri, self.n_images(wildcards.image_set), STUDY_TEST),
+            found = self.delayed(session_sizes(input.fmri, self.n_images(wildcards.image_set), STUDY_TEST),
                                   wildcards.image_set)  # fmt: skip
             return found, {layer: self.units[layer] for layer in layers_of(wildcards.subject)}
 
@@ -295,7 +295,7 @@ class WorkflowResources:
 
         return mem_mb, runtime
 
-    def _delayed(self, sizes: Sizes, image_set: str) -> Sizes:
+    def delayed(self, sizes: Sizes, image_set: str) -> Sizes:
         """The sizes a decoder sees of a movie session: voxels times ``movie.delays_s``."""
         if image_set not in (self.config.get("movie_sets") or {}):
             return sizes
