@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -42,7 +41,8 @@ def reconstruct_chunk(
     stats: str | os.PathLike | None = None,
     threads: int = 1,
 ) -> None:
-    """Reconstruct chunk ``job.chunk`` (``job.images_per_job`` images) of the images in ``targets``.
+    """Reconstruct chunk ``job.chunk`` (``job.images_per_job`` images) of the images in ``targets``
+    (of the clips, with ``job.temporal``: :func:`reconstruct_clip_chunk`).
 
     Image i of the store gets the seed ``job.seed + i``, so results do not depend on the chunking.
     ``stats`` holds the true-feature statistics that decoded features are rescaled to.
@@ -54,7 +54,8 @@ def reconstruct_chunk(
         reconstruct_clip_chunk(targets, job, output_dir, stats)
         return
     start = job.chunk * job.images_per_job
-    labels, features = _chunk_targets(targets, job, stats, lambda all_labels: all_labels[start:start + job.images_per_job])
+    labels = _store_labels(targets)[start:start + job.images_per_job]
+    features = _chunk_targets(targets, job, stats, labels)
     seeds = [job.seed + start + i for i in range(len(labels))]
     model = build_encoder(job.encoder, job.weights)
     prior = generator_prior(dict(job.generator), job.device) if job.generator else None
@@ -66,20 +67,23 @@ def reconstruct_chunk(
     write_reconstructions(output_dir, labels, result)
 
 
+def _store_labels(targets: str | os.PathLike) -> list[str]:
+    with FeatureStore(targets) as store:
+        return list(store.labels)
+
+
 def _chunk_targets(targets: str | os.PathLike, job: ReconJob, stats: str | os.PathLike | None,
-                   pick: Callable[[list[str]], list[str]]) -> tuple[list[str], dict[str, np.ndarray]]:  # fmt: skip
-    """The labels ``pick`` chooses among a store's and their features, rescaled as the job says."""
+                   labels: list[str]) -> dict[str, np.ndarray]:  # fmt: skip
+    """The features of ``labels`` (a job's chunk) in a store, rescaled as the job says."""
+    if not labels:
+        raise ValueError(f"chunk {job.chunk} of {job.images_per_job} per job is past the stimuli of {targets}")
     layers = list(job.layers)
     with FeatureStore(targets) as store:
-        labels = pick(list(store.labels))
-        if not labels:
-            raise ValueError(f"chunk {job.chunk} of {job.images_per_job} per job is past the "
-                             f"{len(store.labels)} stimuli of {targets}")  # fmt: skip
         features = {layer: store.get(layer, labels) for layer in layers}
         train_mean = {layer: store.train_mean(layer) for layer in layers} if job.rescale == "center_train" else None
     if job.rescale != "none":
         features = rescale_decoded(features, load_feature_stats(stats, layers), job.rescale, train_mean)
-    return labels, features
+    return features
 
 
 def reconstruct_clip_chunk(targets: str | os.PathLike, job: ReconJob, output_dir: str | os.PathLike,
@@ -93,19 +97,12 @@ def reconstruct_clip_chunk(targets: str | os.PathLike, job: ReconJob, output_dir
     Writes ``recon.npz`` (raw frames (B * T, H, W, 3) with their frame labels, loss histories
     (B, R, n_iter)) and one GIF per clip of the displayed frames.
     """
-    shape = {}
-
-    def pick(all_labels: list[str]) -> list[str]:
-        clips, n_frames = clips_of(all_labels)
-        shape.update(first=job.chunk * job.images_per_job, n_frames=n_frames)
-        chosen = clips[shape["first"]:shape["first"] + job.images_per_job]
-        shape["clips"] = chosen
-        return frame_labels(chosen, n_frames)
-
-    labels, features = _chunk_targets(targets, job, stats, pick)
-    b, t = len(shape["clips"]), shape["n_frames"]
-    features = {k: v.reshape(b, t, *v.shape[1:]) for k, v in features.items()}
-    first = shape["first"]
+    all_clips, t = clips_of(_store_labels(targets))
+    first = job.chunk * job.images_per_job
+    clips = all_clips[first:first + job.images_per_job]
+    labels = frame_labels(clips, t)
+    b = len(clips)
+    features = {k: v.reshape(b, t, *v.shape[1:]) for k, v in _chunk_targets(targets, job, stats, labels).items()}
     temporal = TemporalPrior(**dict(job.temporal))
     seeds = [job.seed + (first + i) * t + j for i in range(b) for j in range(t)] if temporal.exact \
         else [job.seed + first + i for i in range(b)]  # fmt: skip
@@ -115,7 +112,7 @@ def reconstruct_clip_chunk(targets: str | os.PathLike, job: ReconJob, output_dir
                                image_size=(job.image_size, job.image_size), options=dict(job.options),
                                seed=seeds, device=job.device, micro_batch=job.micro_batch,
                                autocast_bf16=job.autocast_bf16)  # fmt: skip
-    write_clip_reconstructions(output_dir, shape["clips"], labels, result)
+    write_clip_reconstructions(output_dir, clips, labels, result)
 
 
 def write_clip_reconstructions(output_dir: str | os.PathLike, clips: list[str], labels: list[str],
