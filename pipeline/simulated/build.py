@@ -34,6 +34,7 @@ from pipeline.simulated.movies import (
     MOVIE_SETS,
     REST_LABEL,
     make_movie_sets,
+    movie_energy,
     movie_sessions,
     write_movie_sets,
 )
@@ -88,9 +89,10 @@ def session_file(out_dir: str | Path, subject: str, set_name: str) -> Path:
 
 def session_files(config: DemoConfig, out_dir: str | Path | None = None) -> list[Path]:
     """Every BData file a build of ``config`` writes (all subjects, image and movie sets)."""
-    sets = [*SETS, *(MOVIE_SETS if config.movies is not None else ())]
     out = out_dir if out_dir is not None else config.out_dir
-    return [session_file(out, sub.name, name) for sub in config.subjects for name in sets]
+    viewers = config.movies.subjects if config.movies is not None else ()
+    return [session_file(out, sub.name, name) for sub in config.subjects
+            for name in [*SETS, *(MOVIE_SETS if sub.name in viewers else ())]]  # fmt: skip
 
 
 def code_version() -> str:
@@ -180,11 +182,13 @@ def build_dataset(
 
     stamps = {"images": stamp(config.digest("stimuli"))}
     sim_digest = config.digest("stimuli", "model", "noise", "design")
+    movie_digest = ""
     if config.movies is not None:
         stamps["movies"] = stamp(config.digest("stimuli", "movies"))
-        sim_digest = config.digest("stimuli", "model", "noise", "design", "movies")
+        movie_digest = config.digest("stimuli", "model", "noise", "design", "movies")
     for sub in config.subjects:
-        stamps[sub.name] = stamp(sim_digest, sub.name, str(sub.seed))
+        watches = bool(movie_digest) and sub.name in config.movies.subjects
+        stamps[sub.name] = stamp(sim_digest, sub.name, str(sub.seed), *([movie_digest] if watches else []))
     todo = [name for name, s in stamps.items() if force or not _up_to_date(out, old.get(name), s)]
     new = {name: old[name] for name in stamps if name not in todo}
     result.skipped = [name for name in stamps if name not in todo]
@@ -205,8 +209,9 @@ def build_dataset(
 
     subjects = [sub for sub in config.subjects if sub.name in todo]
     # The subjects respond to the clips as written (read back: what the workflow reads).
-    movie_sets = {name: load_movie_set(movie_dir / name) for name in MOVIE_SETS} \
-        if subjects and config.movies is not None else {}  # fmt: skip
+    viewers = {sub.name for sub in subjects} & set(config.movies.subjects if config.movies else ())
+    movie_sets = {name: load_movie_set(movie_dir / name) for name in MOVIE_SETS} if viewers else {}
+    frame_energy = movie_energy(movie_sets, config.model) if viewers else None
     if subjects:
         loaded = {name: load_set(image_dir, name) for name in SETS}
         bounds = np.cumsum([0] + [len(ids) for ids, _ in loaded.values()])
@@ -222,8 +227,8 @@ def build_dataset(
                 path = session_file(out, sub.name, name)
                 write_session(path, responses, session, loaded[name][0], pop)
                 paths.append(path)
-            if movie_sets:
-                sessions = movie_sessions(pop, movie_sets, config.movies, config.model,
+            if sub.name in viewers:
+                sessions = movie_sessions(pop, movie_sets, config.movies, frame_energy,
                                           np.random.default_rng([sub.seed, 3]))  # fmt: skip
                 for name, (volumes, labels) in sessions.items():
                     path = session_file(out, sub.name, name)

@@ -143,6 +143,9 @@ class MoviesConfig:
         Seconds per frame (a multiple of ``tr_s``), between volumes, and of rest after each clip.
     seed : int
         Seed of the clips (shapes, directions, photos, pans and zooms).
+    subjects : tuple of str
+        The subjects who watch the clips (their movie sessions cost as much to simulate as
+        their image sessions, so only the one the workflow's movie condition uses by default).
     """
 
     image_size: int = 64
@@ -155,6 +158,7 @@ class MoviesConfig:
     tr_s: float = 1.0
     rest_s: float = 6.0
     seed: int = 0
+    subjects: tuple[str, ...] = ("sub-01",)
 
 
 @dataclass(frozen=True)
@@ -271,3 +275,6 @@ def _check(config: DemoConfig) -> None:
     names = [sub.name for sub in config.subjects]
     if len(set(names)) != len(names):
         fail("demo_data", "subjects", f"need distinct subject names, got {names}")
+    unknown = sorted(set(m.subjects) - set(names)) if m is not None else []
+    if unknown:
+        fail("demo_data", "movies.subjects", f"{unknown} are not among the subjects {names}")

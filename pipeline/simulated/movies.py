@@ -24,7 +24,7 @@ from decoders.timing import lagged_samples
 from pipeline.movie_sets import frame_labels
 from pipeline.simulated.artificial import COLOURS
 from pipeline.simulated.config import ModelConfig, MoviesConfig
-from pipeline.simulated.gabor import stimulus_energy
+from pipeline.simulated.gabor import Energy, stimulus_energy
 from pipeline.simulated.photos import CATALOGUE, load_photo
 from pipeline.simulated.voxel_model import VoxelPopulation, voxel_signal
 
@@ -245,16 +245,21 @@ def write_movie_sets(sets: dict[str, tuple[list[str], np.ndarray]], movie_dir: s
     return paths
 
 
+def movie_energy(sets: dict[str, tuple[list[str], np.ndarray]], model: ModelConfig) -> Energy:
+    """Gabor energy of every frame of the movie sets (in set order, clip-major), computed once
+    for all subjects."""
+    frames = np.concatenate([clips for _, clips in sets.values()])
+    return stimulus_energy(frames.reshape(-1, *frames.shape[2:]), model, progress=False)
+
+
 def movie_sessions(pop: VoxelPopulation, sets: dict[str, tuple[list[str], np.ndarray]], movies: MoviesConfig,
-                   model: ModelConfig, rng: np.random.Generator) -> dict[str, tuple[MovieVolumes, list[str]]]:  # fmt: skip
+                   energy: Energy, rng: np.random.Generator) -> dict[str, tuple[MovieVolumes, list[str]]]:  # fmt: skip
     """Each movie set's session of one subject: set name -> (volumes, frame labels).
 
-    The subject's voxels (``pop``) respond to every frame as to an image, standardised on the
-    training frames; every clip is shown ``train_reps`` / ``test_reps`` times, each
-    repetition a fresh random order.
+    The subject's voxels (``pop``) respond to every frame (``energy``, :func:`movie_energy`)
+    as to an image, standardised on the training frames; every clip is shown ``train_reps`` /
+    ``test_reps`` times, each repetition a fresh random order.
     """
-    frames = np.concatenate([clips for _, clips in sets.values()])
-    energy = stimulus_energy(frames.reshape(-1, *frames.shape[2:]), model, progress=False)
     counts = [len(clips) * movies.n_frames for _, clips in sets.values()]
     reference = np.zeros(sum(counts), bool)
     reference[:counts[0]] = True  # the first set (training) sets each voxel's response scale
