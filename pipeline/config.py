@@ -64,6 +64,73 @@ def layer_sets(config: Mapping) -> dict[str, dict[str, list[str]]]:
     return out
 
 
+def is_movie_set(config: Mapping, name: str) -> bool:
+    """Whether a stimulus set of the config is a movie set (else an image set)."""
+    return name in (config.get("movie_sets") or {})
+
+
+def set_folder(config: Mapping, name: str) -> str:
+    """The folder of an image set or a movie set."""
+    return (config.get("movie_sets") or {}).get(name) or config["image_sets"][name]
+
+
+def set_layer_sets(config: Mapping, name: str) -> dict[str, dict[str, list[str]]]:
+    """The layer sets reconstructing a stimulus set: ``movie.layer_sets`` for a movie set,
+    else :func:`layer_sets`."""
+    if is_movie_set(config, name):
+        return {k: {"layers": list(v["layers"]), "variants": list(v["variants"])}
+                for k, v in config["movie"]["layer_sets"].items()}  # fmt: skip
+    return layer_sets(config)
+
+
+def session_timing(config: Mapping, name: str) -> dict | None:
+    """How the samples of a session showing set ``name`` are formed: None (one sample per
+    block, as stored) for an image set; ``{tr_s, delays_s}`` (per-frame samples from the
+    delayed volumes, :func:`decoders.timing.lagged_samples`) for a movie set."""
+    if not is_movie_set(config, name):
+        return None
+    return {"tr_s": float(config["movie"]["tr_s"]), "delays_s": [float(d) for d in config["movie"]["delays_s"]]}
+
+
+def _check_movies(config: Mapping) -> None:
+    """Movie sets: names apart from the image sets', one kind per subject, the movie section."""
+    movie_sets = config.get("movie_sets") or {}
+    clash = sorted(set(movie_sets) & set(config["image_sets"]))
+    if clash:
+        raise ConfigError(f"movie_sets: {clash} are also image sets; give every set its own name")
+    used = False
+    for subject, entry in config["subjects"].items():
+        sessions = [entry["train"]["image_set"], *entry["test"]]
+        kinds = {is_movie_set(config, name) for name in sessions}
+        if len(kinds) > 1:
+            raise ConfigError(f"subjects.{subject}: sessions {sessions} mix image and movie sets; a "
+                              "subject's decoders learn one kind: list the movie sessions under a "
+                              "subject of their own (e.g. {subject}-movies)")  # fmt: skip
+        used |= kinds == {True}
+    if not used:
+        return
+    movie = config.get("movie")
+    if not movie:
+        raise ConfigError("movie: subjects show movie sets; add a 'movie' section (tr_s, delays_s, "
+                          "layer_sets), see config/movies.yaml")  # fmt: skip
+    for delay in movie["delays_s"]:
+        if abs(delay / movie["tr_s"] - round(delay / movie["tr_s"])) > 1e-6:
+            raise ConfigError(f"movie.delays_s: {delay} is not a multiple of movie.tr_s ({movie['tr_s']})")
+    layers = config["encoder"]["layers"]
+    for name, entry in movie["layer_sets"].items():
+        unknown = [layer for layer in entry["layers"] if layer not in layers]
+        if unknown:
+            raise ConfigError(f"movie.layer_sets.{name}: layers {unknown} are not in encoder.layers "
+                              f"{list(layers)}; add them there or remove them here")  # fmt: skip
+        if any(needs_generator(v) for v in entry["variants"]) and not config.get("generator"):
+            raise ConfigError(f"movie.layer_sets.{name}.variants: the DGN variants need a generator")
+        for variant in entry["variants"]:
+            try:
+                variant_options(variant, ((config["reconstruction"].get("options") or {}).get(variant)))
+            except (ValueError, TypeError) as error:
+                raise ConfigError(f"reconstruction.options.{variant}: {error}") from error
+
+
 def _demo_out_dir(config: Mapping) -> str | None:
     if not config.get("demo_data"):
         return None
@@ -202,10 +269,10 @@ def check_config(config: Mapping) -> None:
             variant_options(variant, (rec.get("options") or {}).get(variant))
         except (ValueError, TypeError) as error:
             raise ConfigError(f"reconstruction.options.{variant}: {error}") from error
-    sets = config["image_sets"]
-    if rec["stats_image_set"] not in sets:
+    if rec["stats_image_set"] not in config["image_sets"]:
         raise ConfigError(f"reconstruction.stats_image_set: {rec['stats_image_set']!r} is not an image set "
-                          f"({', '.join(sets)})")  # fmt: skip
+                          f"({', '.join(config['image_sets'])})")  # fmt: skip
+    sets = {**config["image_sets"], **(config.get("movie_sets") or {})}
     # Image folders may be missing at parse time: the published stimulus images come from the
     # authors on request, and the download or the 'published' target need none (image_labels
     # in the workflow says so when a job needs them).
@@ -217,9 +284,10 @@ def check_config(config: Mapping) -> None:
         _check_labels(subject, entry, made_here, produced)
         for image_set, fmri in entry["test"].items():
             if image_set not in sets:
-                raise ConfigError(f"subjects.{subject}.test.{image_set}: no image set of that name "
-                                  f"({', '.join(sets)}); add it under image_sets")  # fmt: skip
+                raise ConfigError(f"subjects.{subject}.test.{image_set}: no image or movie set of that "
+                                  f"name ({', '.join(sets)}); add it under image_sets or movie_sets")  # fmt: skip
             _must_exist(fmri, f"subjects.{subject}.test.{image_set}", made_here, produced)
+    _check_movies(config)
     if any(needs_generator(v) for v in rec["variants"]):
         gen = config.get("generator") or {}
         if not gen:

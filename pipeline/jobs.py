@@ -42,6 +42,9 @@ class ReconJob:
         Images per forward/backward pass (None: the whole chunk).
     autocast_bf16 : bool
         bfloat16 autocast of the encoder.
+    temporal : mapping or None
+        A movie set's job: the fields of :class:`icnn.video.TemporalPrior`; the store's frames
+        are then reconstructed as clips, ``images_per_job`` counting clips.
     """
 
     variant: str
@@ -58,6 +61,7 @@ class ReconJob:
     device: str = "cpu"
     micro_batch: int | None = None
     autocast_bf16: bool = False
+    temporal: Mapping[str, Any] | None = None
 
     def __post_init__(self) -> None:
         if self.chunk < 0 or self.images_per_job < 1:

@@ -226,12 +226,16 @@ class WorkflowResources:
     shapes : mapping
         Layer -> shape of one image's features (``layer_shapes`` of the encoder).
     n_images : callable
-        Image set name -> number of images (may scan the folder; called per job).
+        Image set name -> number of images (may scan the folder; called per job); of a
+        movie set: its frames.
+    n_clips : callable, optional
+        Movie set name -> number of clips (0 while unknown).
     """
 
     def __init__(self, config: Mapping, shapes: Mapping[str, tuple[int, ...]],
-                 n_images: Callable[[str], int]) -> None:  # fmt: skip
+                 n_images: Callable[[str], int], n_clips: Callable[[str], int] = lambda name: 0) -> None:  # fmt: skip
         self.config = config
+        self.n_clips = n_clips
         self.units = {layer: math.prod(shape) for layer, shape in shapes.items()}
         self.shapes = dict(shapes)
         self.n_images = n_images
@@ -254,7 +258,8 @@ class WorkflowResources:
 
         def job(wildcards, input) -> tuple[Sizes, int]:
             subject = self.config["subjects"][wildcards.subject]
-            sizes = session_sizes(input.fmri, self.n_images(subject["train"]["image_set"]), STUDY)
+            train_set = subject["train"]["image_set"]
+            sizes = self.delayed(session_sizes(input.fmri, self.n_images(train_set), STUDY), train_set)
             a, b = self.shard_ranges(wildcards.layer)[int(wildcards.shard)]
             return sizes, b - a
 
@@ -270,20 +275,32 @@ class WorkflowResources:
 
         return mem_mb, runtime
 
-    def decode(self, layers: list[str]) -> tuple[Callable, Callable]:
-        """(mem_mb, runtime) callables of rule decode."""
-        units = {layer: self.units[layer] for layer in layers}
+    def decode(self, layers_of: Callable[[str], list[str]]) -> tuple[Callable, Callable]:
+        """(mem_mb, runtime) callables of rule decode; ``layers_of(subject)``: its decoded layers.
 
-        def sizes(wildcards, input) -> Sizes:
-            return session_sizes(input.fmri, self.n_images(wildcards.image_set), STUDY_TEST)
+        A movie session's samples are its frame onsets (about a third of its volumes at the
+        demo's 2 s frames, 1 s TR and rest) with the voxels of every delay: sized as all its
+        volumes times the delays, an upper bound."""
+
+        def sizes(wildcards, input) -> tuple[Sizes, dict[str, int]]:
+            found = self.delayed(session_sizes(input.fmri, self.n_images(wildcards.image_set), STUDY_TEST),
+                                  wildcards.image_set)  # fmt: skip
+            return found, {layer: self.units[layer] for layer in layers_of(wildcards.subject)}
 
         def mem_mb(wildcards, input, threads, attempt) -> int:
-            return attempt * decode_mb(sizes(wildcards, input), units, self.decoder["n_voxels"])
+            return attempt * decode_mb(*sizes(wildcards, input), self.decoder["n_voxels"])
 
         def runtime(wildcards, input, threads, attempt) -> int:
-            return attempt * decode_minutes(sizes(wildcards, input), units, self.decoder["n_voxels"])
+            return attempt * decode_minutes(*sizes(wildcards, input), self.decoder["n_voxels"])
 
         return mem_mb, runtime
+
+    def delayed(self, sizes: Sizes, image_set: str) -> Sizes:
+        """The sizes a decoder sees of a movie session: voxels times ``movie.delays_s``."""
+        if image_set not in (self.config.get("movie_sets") or {}):
+            return sizes
+        delays = len(self.config["movie"]["delays_s"])
+        return Sizes(samples=sizes.samples, voxels=sizes.voxels * delays, images=sizes.images)
 
     def true_features(self) -> tuple[Callable, Callable]:
         """(mem_mb, runtime) callables of rule true_features."""
@@ -303,10 +320,14 @@ class WorkflowResources:
         largest = max(self.units[layer] for layer in layers)
         return lambda wildcards, attempt: attempt * feature_stats_mb(largest)
 
-    def scores(self, layers: list[str]) -> Callable:
-        """mem_mb callable of rule decoding_scores."""
-        largest = max(self.units[layer] for layer in layers)
-        return lambda wildcards, attempt: attempt * scores_mb(self.n_images(wildcards.image_set), largest)
+    def scores(self, layers_of: Callable[[str], list[str]]) -> Callable:
+        """mem_mb callable of rule decoding_scores; ``layers_of(subject)``: its decoded layers."""
+
+        def mem_mb(wildcards, attempt) -> int:
+            largest = max(self.units[layer] for layer in layers_of(wildcards.subject))
+            return attempt * scores_mb(self.n_images(wildcards.image_set), largest)
+
+        return mem_mb
 
     def micro_batch(self, layers: list[str], variant_needs_generator: bool) -> int | None:
         """Images per pass of a reconstruction job: ``reconstruction.micro_batch``, or with
@@ -317,23 +338,36 @@ class WorkflowResources:
         return auto_micro_batch(rec["memory_budget_mb"], rec["images_per_job"], sum(self.units.values()),
                                 sum(self.units[layer] for layer in layers), variant_needs_generator)  # fmt: skip
 
-    def reconstruct(self, layer_sets: Mapping[str, Mapping], options: Callable[[str], Mapping],
+    def reconstruct(self, layer_sets_of: Callable[[str], Mapping[str, Mapping]], options: Callable[[str], Mapping],
                     needs_generator: Callable[[str], bool]) -> tuple[Callable, Callable]:  # fmt: skip
-        """(mem_mb, runtime) callables of rules reconstruct_decoded and reconstruct_true."""
+        """(mem_mb, runtime) callables of rules reconstruct_decoded and reconstruct_true.
+
+        ``layer_sets_of(image_set)``: the layer sets of an image or movie set. A movie set's
+        job reconstructs ``movie.clips_per_job`` clips of all their frames in one pass: sized
+        as that many frames as images (the clip engine's cost per frame-iteration is the image
+        engine's, ``benchmarks/bench_movie.py``)."""
         rec = self.config["reconstruction"]
         size = self.config["encoder"]["image_size"]
         total = sum(self.units.values())
 
+        def frames(image_set: str) -> tuple[int, bool]:
+            """Images (frames) per job and whether they form clips."""
+            if image_set in (self.config.get("movie_sets") or {}):
+                clips = self.n_clips(image_set)
+                n_frames = self.n_images(image_set) // clips if clips else 8
+                return self.config["movie"]["clips_per_job"] * n_frames, True
+            return rec["images_per_job"], False
+
         def mem_mb(wildcards, threads, attempt) -> int:
-            per_job = rec["images_per_job"]
-            layers = layer_sets[wildcards.layer_set]["layers"]
+            per_job, movie = frames(wildcards.image_set)
+            layers = layer_sets_of(wildcards.image_set)[wildcards.layer_set]["layers"]
             generator = needs_generator(wildcards.variant)
-            per_pass = self.micro_batch(layers, generator) or per_job
+            per_pass = per_job if movie else (self.micro_batch(layers, generator) or per_job)
             return attempt * reconstruct_mb(min(per_pass, per_job), per_job, total,
                                             sum(self.units[layer] for layer in layers), generator)  # fmt: skip
 
         def runtime(wildcards, threads, attempt) -> int:
             n_iter = options(wildcards.variant).get("n_iter", 200)
-            return attempt * reconstruct_minutes(rec["images_per_job"], n_iter, size, threads)
+            return attempt * reconstruct_minutes(frames(wildcards.image_set)[0], n_iter, size, threads)
 
         return mem_mb, runtime

@@ -26,6 +26,36 @@ def _to_rgb(image: Image.Image, size: tuple[int, int] | None) -> np.ndarray:
     return np.asarray(image, dtype=np.uint8)
 
 
+def find_clips(directory: str | Path) -> dict[str, Path]:
+    """Map each clip label to its clip in a folder of clips: sub-folders of frames and
+    animation / video files (label = folder name or file stem; not searched deeper).
+
+    Raises
+    ------
+    FileNotFoundError
+        When the folder is missing or holds no clip.
+    ValueError
+        When two clips share a label.
+    """
+    root = Path(directory)
+    if not root.is_dir():
+        raise FileNotFoundError(f"movie folder {root} does not exist; fix the movie set's path under "
+                                "'movie_sets' in the config")  # fmt: skip
+    found: dict[str, Path] = {}
+    for path in sorted(root.iterdir()):
+        is_clip = path.is_dir() or path.suffix.lower() in ANIMATION_SUFFIXES + VIDEO_SUFFIXES
+        if path.name.startswith(".") or not is_clip:
+            continue
+        label = path.name if path.is_dir() else path.stem
+        if label in found:
+            raise ValueError(f"two clips are labelled {label!r}: {found[label]} and {path}")
+        found[label] = path
+    if not found:
+        raise FileNotFoundError(f"no clips in {root}: a movie set holds folders of frames, or "
+                                f"{'/'.join(ANIMATION_SUFFIXES + VIDEO_SUFFIXES)} files")  # fmt: skip
+    return found
+
+
 def read_clip(path: str | Path, size: tuple[int, int] | None = None,
               max_frames: int | None = None) -> np.ndarray:  # fmt: skip
     """Read a clip as uint8 RGB frames (T, H, W, 3).
@@ -41,6 +71,22 @@ def read_clip(path: str | Path, size: tuple[int, int] | None = None,
         Keep the first frames only.
     """
     path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"clip {path} does not exist")
+    if path.is_file() and path.suffix.lower() not in ANIMATION_SUFFIXES + VIDEO_SUFFIXES:
+        raise ValueError(f"cannot read {path}: use a folder of frames, "
+                         f"{'/'.join(ANIMATION_SUFFIXES)} or {'/'.join(VIDEO_SUFFIXES)}")  # fmt: skip
+    try:
+        frames = _read_frames(path, size, max_frames)
+    except Exception as error:  # PIL's and FFmpeg's many error types name no file
+        raise ValueError(f"clip {path} cannot be read ({error}); replace it (a folder of PNG frames, "
+                         "a GIF or an MP4) or remove it from the movie set") from error  # fmt: skip
+    if not frames:
+        raise ValueError(f"no frames found in {path}")
+    return np.stack(frames)
+
+
+def _read_frames(path: Path, size: tuple[int, int] | None, max_frames: int | None) -> list[np.ndarray]:
     limit = max_frames if max_frames is not None else np.inf
     frames: list[np.ndarray] = []
     if path.is_dir():
@@ -48,8 +94,6 @@ def read_clip(path: str | Path, size: tuple[int, int] | None = None,
         for file in files[: None if max_frames is None else max_frames]:
             with Image.open(file) as image:
                 frames.append(_to_rgb(image, size))
-    elif not path.is_file():
-        raise FileNotFoundError(f"clip {path} does not exist")
     elif path.suffix.lower() in VIDEO_SUFFIXES:
         import av  # FFmpeg binding; imported here so image-only users do not load it
 
@@ -58,18 +102,13 @@ def read_clip(path: str | Path, size: tuple[int, int] | None = None,
                 if len(frames) >= limit:
                     break
                 frames.append(_to_rgb(frame.to_image(), size))
-    elif path.suffix.lower() in ANIMATION_SUFFIXES:
+    else:
         with Image.open(path) as image:
             for frame in ImageSequence.Iterator(image):
                 if len(frames) >= limit:
                     break
                 frames.append(_to_rgb(frame, size))
-    else:
-        raise ValueError(f"cannot read {path}: use a folder of frames, "
-                         f"{'/'.join(ANIMATION_SUFFIXES)} or {'/'.join(VIDEO_SUFFIXES)}")  # fmt: skip
-    if not frames:
-        raise ValueError(f"no frames found in {path}")
-    return np.stack(frames)
+    return frames
 
 
 def as_uint8(frames: np.ndarray) -> np.ndarray:

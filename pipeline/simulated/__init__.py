@@ -5,7 +5,8 @@ PNG images and BData files named like the study's (Shen et al. 2019), so later s
 demo and real data through the same code.
 """
 
-from pipeline.simulated.build import build_dataset, session_file
+from pipeline.simulated.build import build_dataset, session_file, session_files
 from pipeline.simulated.config import DemoConfig, config_from_dict, load_config
 
-__all__ = ["DemoConfig", "build_dataset", "config_from_dict", "load_config", "session_file"]
+__all__ = ["DemoConfig", "build_dataset", "config_from_dict", "load_config", "session_file",
+           "session_files"]

@@ -29,7 +29,8 @@ UNION_ROIS: dict[str, tuple[str, ...]] = {
 
 
 def session_bdata(
-    responses: np.ndarray, session: Session, image_ids: list[str], pop: VoxelPopulation
+    responses: np.ndarray, session: Session, image_ids: list[str], pop: VoxelPopulation,
+    rest_label: str | None = None,
 ) -> BData:
     """Assemble one session as BData.
 
@@ -43,6 +44,8 @@ def session_bdata(
         Image ids of the set; ``stimulus_name`` value k + 1 maps to ``image_ids[k]``.
     pop : VoxelPopulation
         Gives the ROI flags, voxel coordinates and the simulation's ground truth.
+    rest_label : str, optional
+        Name of ``stimulus_name`` 0 (image -1): the rest volumes of a movie session.
 
     Returns
     -------
@@ -55,7 +58,8 @@ def session_bdata(
     bd.add(session.run[:, None].astype(float), "Run")
     bd.add(session.block[:, None].astype(float), "Block")
     bd.add(session.image[:, None] + 1.0, "stimulus_name")
-    bd.add_vmap("stimulus_name", {float(k + 1): name for k, name in enumerate(image_ids)})
+    names = {float(k + 1): name for k, name in enumerate(image_ids)}
+    bd.add_vmap("stimulus_name", names if rest_label is None else {0.0: rest_label, **names})
     flags = {key: pop.roi == roi for roi, key in ROI_KEYS.items()}
     flags.update({key: np.isin(pop.roi, rois) for key, rois in UNION_ROIS.items()})
     for key, flag in flags.items():
@@ -80,7 +84,8 @@ def write_session(
     session: Session,
     image_ids: list[str],
     pop: VoxelPopulation,
+    rest_label: str | None = None,
 ) -> None:
     """Write :func:`session_bdata` to ``path`` atomically, with a fixed creation time (the Unix
     epoch), so that the same configuration gives byte-identical files."""
-    session_bdata(responses, session, image_ids, pop).save(path, ctime=_EPOCH)
+    session_bdata(responses, session, image_ids, pop, rest_label).save(path, ctime=_EPOCH)

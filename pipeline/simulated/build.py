@@ -3,8 +3,10 @@
 Layout of the output folder::
 
     images/<set>/<id>.png, images/index.tsv, images/sources.tsv
+    movies/<set>/<clip>/<t>.png                             (movie_training, movie_test)
     sub-01_perceptionNaturalImageTraining_original_VC.h5   (and Test, ArtificialImage,
-    ...                                                      LetterImage, per subject)
+    ...                                                      LetterImage, MovieTraining,
+                                                             MovieTest, per subject)
     build_stamp.json   (per artifact: a stamp of config + code, and the SHA-256 of its files)
 """
 
@@ -22,9 +24,20 @@ from tqdm import tqdm
 
 import decoders.bdata
 from common.files import write_text
+from pipeline.movie_sets import load_movie_set
 from pipeline.simulated.bdata_file import write_session
 from pipeline.simulated.config import DemoConfig
+from pipeline.simulated.design import Session
 from pipeline.simulated.gabor import stimulus_energy
+from pipeline.simulated.movies import (
+    MOVIE_DIR,
+    MOVIE_SETS,
+    REST_LABEL,
+    make_movie_sets,
+    movie_energy,
+    movie_sessions,
+    write_movie_sets,
+)
 from pipeline.simulated.stimuli import SETS, build_stimuli, load_set, write_stimuli
 from pipeline.simulated.subject import simulate_subject
 
@@ -62,14 +75,24 @@ def session_file(out_dir: str | Path, subject: str, set_name: str) -> Path:
     subject : str
         Subject name, e.g. ``sub-01``.
     set_name : str
-        One of ``training``, ``test``, ``artificial``, ``letter``.
+        One of ``training``, ``test``, ``artificial``, ``letter``, ``movie_training``,
+        ``movie_test``.
 
     Returns
     -------
     Path
         e.g. ``<out_dir>/sub-01_perceptionNaturalImageTraining_original_VC.h5``.
     """
-    return Path(out_dir) / f"{subject}_{SETS[set_name]}_original_VC.h5"
+    stem = {**SETS, **MOVIE_SETS}[set_name]
+    return Path(out_dir) / f"{subject}_{stem}_original_VC.h5"
+
+
+def session_files(config: DemoConfig, out_dir: str | Path | None = None) -> list[Path]:
+    """Every BData file a build of ``config`` writes (all subjects, image and movie sets)."""
+    out = out_dir if out_dir is not None else config.out_dir
+    viewers = config.movies.subjects if config.movies is not None else ()
+    return [session_file(out, sub.name, name) for sub in config.subjects
+            for name in [*SETS, *(MOVIE_SETS if sub.name in viewers else ())]]  # fmt: skip
 
 
 def code_version() -> str:
@@ -159,8 +182,13 @@ def build_dataset(
 
     stamps = {"images": stamp(config.digest("stimuli"))}
     sim_digest = config.digest("stimuli", "model", "noise", "design")
+    movie_digest = ""
+    if config.movies is not None:
+        stamps["movies"] = stamp(config.digest("stimuli", "movies"))
+        movie_digest = config.digest("stimuli", "model", "noise", "design", "movies")
     for sub in config.subjects:
-        stamps[sub.name] = stamp(sim_digest, sub.name, str(sub.seed))
+        watches = bool(movie_digest) and sub.name in config.movies.subjects
+        stamps[sub.name] = stamp(sim_digest, sub.name, str(sub.seed), *([movie_digest] if watches else []))
     todo = [name for name, s in stamps.items() if force or not _up_to_date(out, old.get(name), s)]
     new = {name: old[name] for name in stamps if name not in todo}
     result.skipped = [name for name in stamps if name not in todo]
@@ -172,7 +200,18 @@ def build_dataset(
         _save_stamps(out, new)
         result.built.append("images")
 
+    movie_dir = out / MOVIE_DIR
+    if "movies" in todo:
+        paths = write_movie_sets(make_movie_sets(config.movies, config.stimuli.test_photos), movie_dir)
+        new["movies"] = _record(out, stamps["movies"], paths)
+        _save_stamps(out, new)
+        result.built.append("movies")
+
     subjects = [sub for sub in config.subjects if sub.name in todo]
+    # The subjects respond to the clips as written (read back: what the workflow reads).
+    viewers = {sub.name for sub in subjects} & set(config.movies.subjects if config.movies else ())
+    movie_sets = {name: load_movie_set(movie_dir / name) for name in MOVIE_SETS} if viewers else {}
+    frame_energy = movie_energy(movie_sets, config.model) if viewers else None
     if subjects:
         loaded = {name: load_set(image_dir, name) for name in SETS}
         bounds = np.cumsum([0] + [len(ids) for ids, _ in loaded.values()])
@@ -188,6 +227,14 @@ def build_dataset(
                 path = session_file(out, sub.name, name)
                 write_session(path, responses, session, loaded[name][0], pop)
                 paths.append(path)
+            if sub.name in viewers:
+                sessions = movie_sessions(pop, movie_sets, config.movies, frame_energy,
+                                          np.random.default_rng([sub.seed, 3]))  # fmt: skip
+                for name, (volumes, labels) in sessions.items():
+                    path = session_file(out, sub.name, name)
+                    session = Session(image=volumes.frame, run=np.ones(len(volumes.frame), int), block=volumes.block)
+                    write_session(path, volumes.volumes, session, labels, pop, rest_label=REST_LABEL)
+                    paths.append(path)
             new[sub.name] = _record(out, stamps[sub.name], paths)
             _save_stamps(out, new)
             result.built.append(sub.name)

@@ -125,6 +125,43 @@ class DesignConfig:
 
 
 @dataclass(frozen=True)
+class MoviesConfig:
+    """The movie study (:mod:`pipeline.simulated.movies`): clips and their sessions.
+
+    Attributes
+    ----------
+    image_size : int
+        Side of the clips' frames in pixels.
+    n_train, n_test : int
+        Training and test clips; half of each are moving shapes, half pans and zooms
+        (test clips on ``stimuli.test_photos`` only, training clips on the other photos).
+    n_frames : int
+        Frames per clip.
+    train_reps, test_reps : int
+        Showings of every training and test clip (each repetition a fresh random order).
+    frame_s, tr_s, rest_s : float
+        Seconds per frame (a multiple of ``tr_s``), between volumes, and of rest after each clip.
+    seed : int
+        Seed of the clips (shapes, directions, photos, pans and zooms).
+    subjects : tuple of str
+        The subjects who watch the clips (their movie sessions cost as much to simulate as
+        their image sessions, so only the one the workflow's movie condition uses by default).
+    """
+
+    image_size: int = 64
+    n_train: int = 48
+    n_test: int = 6
+    n_frames: int = 6
+    train_reps: int = 2
+    test_reps: int = 6
+    frame_s: float = 2.0
+    tr_s: float = 1.0
+    rest_s: float = 6.0
+    seed: int = 0
+    subjects: tuple[str, ...] = ("sub-01",)
+
+
+@dataclass(frozen=True)
 class SubjectConfig:
     """One simulated subject: its name (file prefix) and the seed of its brain."""
 
@@ -142,6 +179,8 @@ class DemoConfig:
         Folder the dataset is written to.
     stimuli, model, noise, design : dataclass
         The sections described by their classes.
+    movies : MoviesConfig or None
+        The movie study; None: no clips, no movie sessions.
     subjects : tuple of SubjectConfig
         The simulated subjects.
     """
@@ -151,6 +190,7 @@ class DemoConfig:
     model: ModelConfig = field(default_factory=ModelConfig)
     noise: NoiseConfig = field(default_factory=NoiseConfig)
     design: DesignConfig = field(default_factory=DesignConfig)
+    movies: MoviesConfig | None = field(default_factory=MoviesConfig)
     subjects: tuple[SubjectConfig, ...] = (
         SubjectConfig("sub-01", 1),
         SubjectConfig("sub-02", 2),
@@ -229,6 +269,12 @@ def _check(config: DemoConfig) -> None:
         fail("demo_data", "stimuli.test_photos", "leaves no photo for training; list fewer test photos")
     if len(set(s.letters)) != len(s.letters):
         fail("demo_data", "stimuli.letters", f"must be distinct letters or digits, got {s.letters!r}")
+    m = config.movies
+    if m is not None and abs(m.frame_s / m.tr_s - round(m.frame_s / m.tr_s)) > 1e-9:
+        fail("demo_data", "movies.frame_s", f"{m.frame_s} is not a multiple of movies.tr_s ({m.tr_s})")
     names = [sub.name for sub in config.subjects]
     if len(set(names)) != len(names):
         fail("demo_data", "subjects", f"need distinct subject names, got {names}")
+    unknown = sorted(set(m.subjects) - set(names)) if m is not None else []
+    if unknown:
+        fail("demo_data", "movies.subjects", f"{unknown} are not among the subjects {names}")

@@ -6,20 +6,27 @@
   form a neural time course (frames of ``frame_s`` seconds, clips separated by rest), convolved
   with the canonical double-gamma HRF, sampled every ``tr_s`` seconds, plus Gaussian noise of
   each voxel's SNR, so responses lag and blur in time as real fMRI does.
-- Per-frame samples: the volumes ``delays_s`` seconds after each frame's onset, concatenated.
+- Per-frame samples: the volumes ``delays_s`` seconds after each frame's onset, concatenated
+  (:func:`decoders.timing.lagged_samples`, as the workflow's decoders read them).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from PIL import Image
 from scipy.stats import gamma
 
+from common.files import atomic_path
+from decoders.timing import lagged_samples
+from pipeline.movie_sets import frame_labels
 from pipeline.simulated.artificial import COLOURS
-from pipeline.simulated.photos import load_photo
-from pipeline.simulated.voxel_model import VoxelPopulation
+from pipeline.simulated.config import ModelConfig, MoviesConfig
+from pipeline.simulated.gabor import Energy, stimulus_energy
+from pipeline.simulated.photos import CATALOGUE, load_photo
+from pipeline.simulated.voxel_model import VoxelPopulation, voxel_signal
 
 #: Unit steps of the eight directions of motion (dy, dx), image rows pointing down.
 DIRECTIONS = np.array([(0, 1), (1, 1), (1, 0), (1, -1), (0, -1), (-1, -1), (-1, 0), (-1, 1)]) / \
@@ -124,9 +131,29 @@ class MovieDesign:
     delays_s: tuple[float, ...] = (5.0, 6.0)
 
 
-def movie_session(frame_signal: np.ndarray, n_frames: int, order: np.ndarray, pop: VoxelPopulation,
-                  design: MovieDesign, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
-    """Volumes of one session and the per-frame samples taken from them.
+@dataclass(frozen=True)
+class MovieVolumes:
+    """The volumes of a movie session, as an fMRI file holds them.
+
+    Attributes
+    ----------
+    volumes : ndarray (n_volumes, n_voxels)
+        One sample every ``tr_s`` seconds.
+    frame : ndarray of int (n_volumes,)
+        Frame on screen (row of the frame signal), -1 during rest.
+    block : ndarray of int (n_volumes,)
+        Presentation number of the frame on screen (from 1), 0 during rest; a frame's onset
+        is the first volume of its block (:func:`decoders.timing.frame_onsets`).
+    """
+
+    volumes: np.ndarray
+    frame: np.ndarray
+    block: np.ndarray
+
+
+def movie_volumes(frame_signal: np.ndarray, n_frames: int, order: np.ndarray, pop: VoxelPopulation,
+                  design: MovieDesign, rng: np.random.Generator) -> MovieVolumes:  # fmt: skip
+    """The volumes of one session: frames shown in clip ``order``, through the HRF, with noise.
 
     Parameters
     ----------
@@ -141,6 +168,30 @@ def movie_session(frame_signal: np.ndarray, n_frames: int, order: np.ndarray, po
     design : MovieDesign
     rng : numpy.random.Generator
         Source of the noise.
+    """
+    per_frame = round(design.frame_s / design.tr_s)
+    rest = round(design.rest_s / design.tr_s)
+    hrf = double_gamma_hrf(design.tr_s)
+    block = n_frames * per_frame + rest
+    n_vol = len(order) * block + len(hrf)
+    drive = np.zeros((n_vol, frame_signal.shape[1]))
+    frame, blocks = np.full(n_vol, -1), np.zeros(n_vol, int)
+    for k, clip in enumerate(order):
+        for t in range(n_frames):
+            onset = k * block + t * per_frame
+            drive[onset:onset + per_frame] = frame_signal[clip * n_frames + t]
+            frame[onset:onset + per_frame] = clip * n_frames + t
+            blocks[onset:onset + per_frame] = k * n_frames + t + 1
+    # Convolve every voxel's time course with the HRF (causal, same length).
+    bold = np.apply_along_axis(lambda v: np.convolve(v, hrf)[:n_vol], 0, drive)
+    volumes = pop.baseline + pop.gain * (bold * pop.snr + rng.standard_normal(bold.shape))
+    return MovieVolumes(volumes, frame, blocks)
+
+
+def movie_session(frame_signal: np.ndarray, n_frames: int, order: np.ndarray, pop: VoxelPopulation,
+                  design: MovieDesign, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """Per-frame samples of one session (:func:`movie_volumes`, then the volumes
+    ``design.delays_s`` after each frame's onset, as the workflow's decoders read them).
 
     Returns
     -------
@@ -149,23 +200,76 @@ def movie_session(frame_signal: np.ndarray, n_frames: int, order: np.ndarray, po
     frame_index : ndarray of int
         The frame (row of ``frame_signal``) of each sample.
     """
-    per_frame = round(design.frame_s / design.tr_s)
-    rest = round(design.rest_s / design.tr_s)
-    hrf = double_gamma_hrf(design.tr_s)
-    block = n_frames * per_frame + rest
-    n_vol = len(order) * block + len(hrf)
-    drive = np.zeros((n_vol, frame_signal.shape[1]))
-    onsets, frame_index = [], []
-    for k, clip in enumerate(order):
-        for t in range(n_frames):
-            onset = k * block + t * per_frame
-            drive[onset:onset + per_frame] = frame_signal[clip * n_frames + t]
-            onsets.append(onset)
-            frame_index.append(clip * n_frames + t)
-    # Convolve every voxel's time course with the HRF (causal, same length).
-    bold = np.apply_along_axis(lambda v: np.convolve(v, hrf)[:n_vol], 0, drive)
-    volumes = pop.baseline + pop.gain * (bold * pop.snr + rng.standard_normal(bold.shape))
-    lags = [round(d / design.tr_s) for d in design.delays_s]
-    onsets = np.asarray(onsets)
-    samples = np.concatenate([volumes[onsets + lag] for lag in lags], axis=1)
-    return samples, np.asarray(frame_index)
+    session = movie_volumes(frame_signal, n_frames, order, pop, design, rng)
+    samples, frames = lagged_samples(session.volumes, [str(f) for f in session.frame], session.block, None,
+                                     design.tr_s, design.delays_s)  # fmt: skip
+    return samples, np.array([int(f) for f in frames])
+
+
+#: Movie set name -> BData file stem part, like the image sets' (:data:`pipeline.simulated.stimuli.SETS`).
+MOVIE_SETS: dict[str, str] = {"movie_training": "perceptionMovieTraining", "movie_test": "perceptionMovieTest"}
+MOVIE_DIR = "movies"
+#: What the rest volumes of a movie session are labelled.
+REST_LABEL = "rest"
+
+
+def make_movie_sets(movies: MoviesConfig, test_photos: tuple[str, ...]) -> dict[str, tuple[list[str], np.ndarray]]:
+    """The training and test clips: set name -> (clip labels, clips (B, T, S, S, 3) uint8).
+
+    Half of each set are moving shapes (``shapes-NN``), half pans and zooms (``photo-NN``),
+    the test set's on ``test_photos`` only and the training set's on the other photos.
+    """
+    rng = np.random.default_rng(movies.seed)
+    train_photos = [name for name in CATALOGUE if name not in test_photos]
+    out = {}
+    for name, n, photos in (("movie_training", movies.n_train, train_photos),
+                            ("movie_test", movies.n_test, list(test_photos))):  # fmt: skip
+        shapes, _ = moving_shape_clips(n // 2, movies.n_frames, movies.image_size, rng)
+        scenes = pan_zoom_clips(photos, n - n // 2, movies.n_frames, movies.image_size, rng)
+        labels = [f"shapes-{i:02d}" for i in range(n // 2)] + [f"photo-{i:02d}" for i in range(n - n // 2)]
+        out[name] = (labels, np.concatenate([shapes, scenes]))
+    return out
+
+
+def write_movie_sets(sets: dict[str, tuple[list[str], np.ndarray]], movie_dir: str | Path) -> list[Path]:
+    """Write every clip as a folder of PNG frames (lossless): ``<set>/<clip>/<t>.png``."""
+    paths = []
+    for name, (labels, clips) in sets.items():
+        for label, clip in zip(labels, clips, strict=True):
+            for t, frame in enumerate(clip):
+                path = Path(movie_dir) / name / label / f"{t:03d}.png"
+                path.parent.mkdir(parents=True, exist_ok=True)
+                with atomic_path(path) as tmp:
+                    Image.fromarray(frame).save(tmp, format="PNG")
+                paths.append(path)
+    return paths
+
+
+def movie_energy(sets: dict[str, tuple[list[str], np.ndarray]], model: ModelConfig) -> Energy:
+    """Gabor energy of every frame of the movie sets (in set order, clip-major), computed once
+    for all subjects."""
+    frames = np.concatenate([clips for _, clips in sets.values()])
+    return stimulus_energy(frames.reshape(-1, *frames.shape[2:]), model, progress=False)
+
+
+def movie_sessions(pop: VoxelPopulation, sets: dict[str, tuple[list[str], np.ndarray]], movies: MoviesConfig,
+                   energy: Energy, rng: np.random.Generator) -> dict[str, tuple[MovieVolumes, list[str]]]:  # fmt: skip
+    """Each movie set's session of one subject: set name -> (volumes, frame labels).
+
+    The subject's voxels (``pop``) respond to every frame (``energy``, :func:`movie_energy`)
+    as to an image, standardised on the training frames; every clip is shown ``train_reps`` /
+    ``test_reps`` times, each repetition a fresh random order.
+    """
+    counts = [len(clips) * movies.n_frames for _, clips in sets.values()]
+    reference = np.zeros(sum(counts), bool)
+    reference[:counts[0]] = True  # the first set (training) sets each voxel's response scale
+    signal = voxel_signal(pop, energy, reference)
+    design = MovieDesign(frame_s=movies.frame_s, tr_s=movies.tr_s, rest_s=movies.rest_s)
+    reps = {"movie_training": movies.train_reps, "movie_test": movies.test_reps}
+    out, start = {}, 0
+    for (name, (labels, clips)), count in zip(sets.items(), counts, strict=True):
+        order = np.concatenate([rng.permutation(len(clips)) for _ in range(reps[name])])
+        volumes = movie_volumes(signal[start:start + count], movies.n_frames, order, pop, design, rng)
+        out[name] = (volumes, frame_labels(labels, movies.n_frames))
+        start += count
+    return out

@@ -16,8 +16,10 @@ import numpy as np
 
 from common.files import atomic_path
 from icnn.images import find_images, read_image
+from icnn.video.io import find_clips
 from pipeline.config import session_labels
-from pipeline.stages.decoding import read_session, select_roi
+from pipeline.movie_sets import frame_labels, load_movie_set, movie_frame_labels, split_frame_label
+from pipeline.stages.decoding import read_session, select_roi, timed_samples
 from pipeline.tables import write_tsv
 
 NONFINITE_POLICIES = ("refuse", "drop")
@@ -40,7 +42,8 @@ def _shown(labels: Sequence[str], limit: int = 5) -> str:
 
 def check_session(path: str | os.PathLike, rois: Mapping[str, str], labels_spec: str | Mapping,
                   image_labels: Sequence[str], what: str, is_test: bool = False,
-                  nonfinite: str = "refuse") -> tuple[list[SessionCheck], dict[str, np.ndarray]]:  # fmt: skip
+                  nonfinite: str = "refuse", timing: Mapping | None = None
+                  ) -> tuple[list[SessionCheck], dict[str, np.ndarray]]:  # fmt: skip
     """Check one session file: readable, ROIs, labels vs samples and images, finite values.
 
     Parameters
@@ -60,6 +63,9 @@ def check_session(path: str | os.PathLike, rois: Mapping[str, str], labels_spec:
         A test session must show every image of its set (decoded features are averaged per image).
     nonfinite : {'refuse', 'drop'}
         What NaN/Inf voxels do: fail the check, or leave the voxel out of the decoders.
+    timing : mapping, optional
+        ``{tr_s, delays_s}`` of a movie session: the labels checked are those of its frame
+        samples (every delayed volume must lie in the session).
 
     Returns
     -------
@@ -74,6 +80,8 @@ def check_session(path: str | os.PathLike, rois: Mapping[str, str], labels_spec:
     except OSError as error:  # h5py's messages (truncated file, bad signature) name no file
         raise ValueError(f"{path} cannot be read as a BData HDF5 file ({error}); download or "
                          "copy it again, or fix its path in the config") from error
+    if timing is not None:
+        _, labels = timed_samples(bdata, np.zeros((len(labels), 0)), labels, timing, path)
     for name, expression in rois.items():
         X = select_roi(bdata, expression, path)
         ok = np.isfinite(X).all(axis=0)
@@ -102,10 +110,13 @@ def check_session(path: str | os.PathLike, rois: Mapping[str, str], labels_spec:
 
 def check_subject(name: str, entry: Mapping, rois: Mapping[str, str],
                   image_labels: Mapping[str, Sequence[str]], n_voxels: int | None,
-                  nonfinite: str = "refuse") -> tuple[list[SessionCheck], dict[str, np.ndarray]]:  # fmt: skip
+                  nonfinite: str = "refuse", timings: Mapping[str, Mapping | None] | None = None
+                  ) -> tuple[list[SessionCheck], dict[str, np.ndarray]]:  # fmt: skip
     """Check every session of a subject and that their ROIs agree.
 
-    Returns the checks of all sessions and, per ROI, the voxels finite in every session.
+    ``timings`` maps the movie sets among the subject's sets to their session timing
+    (:func:`pipeline.config.session_timing`). Returns the checks of all sessions and, per
+    ROI, the voxels finite in every session.
     """
     sessions = [(entry["train"]["fmri"], entry["train"]["image_set"], False)]
     sessions += [(fmri, image_set, True) for image_set, fmri in entry["test"].items()]
@@ -113,7 +124,8 @@ def check_subject(name: str, entry: Mapping, rois: Mapping[str, str],
     keep: dict[str, np.ndarray] = {}
     for fmri, image_set, is_test in sessions:
         found, finite = check_session(fmri, rois, session_labels(entry, image_set), image_labels[image_set],
-                                      f"image set {image_set!r}", is_test, nonfinite)  # fmt: skip
+                                      f"image set {image_set!r}", is_test, nonfinite,
+                                      (timings or {}).get(image_set))  # fmt: skip
         checks += found
         for roi, mask in finite.items():
             if roi in keep and keep[roi].shape != mask.shape:
@@ -151,15 +163,27 @@ def write_image_check(directory: str | os.PathLike, output: str | os.PathLike) -
     write_tsv(output, ["label", "file"], [[label, os.fspath(found[label])] for label in sorted(found)])
 
 
+def write_movie_check(directory: str | os.PathLike, output: str | os.PathLike, image_size: int) -> None:
+    """Check a movie set (every clip reads, all have the same number of frames); write the
+    label of every frame and its clip."""
+    found = find_clips(directory)
+    clips, frames = load_movie_set(directory, image_size)
+    write_tsv(output, ["label", "file"], [[label, os.fspath(found[split_frame_label(label)[0]])]
+                                          for label in frame_labels(clips, frames.shape[1])])  # fmt: skip
+
+
 def write_subject_check(name: str, entry: Mapping, rois: Mapping[str, str], image_sets: Mapping[str, str],
                         n_voxels: int | None, nonfinite: str, output: str | os.PathLike,
-                        voxel_mask: str | os.PathLike) -> None:  # fmt: skip
+                        voxel_mask: str | os.PathLike, timings: Mapping[str, Mapping | None] | None = None
+                        ) -> None:  # fmt: skip
     """Check a subject's sessions; write a TSV (file, roi, voxels, samples, nonfinite_voxels) and
-    the voxels its decoders use (one mask per ROI)."""
+    the voxels its decoders use (one mask per ROI). ``timings``: see :func:`check_subject`."""
     if nonfinite not in NONFINITE_POLICIES:
         raise ValueError(f"decoder.nonfinite_voxels: {nonfinite!r} is not one of {NONFINITE_POLICIES}")
-    labels = {image_set: sorted(find_images(directory)) for image_set, directory in image_sets.items()}
-    checks, keep = check_subject(name, entry, rois, labels, n_voxels, nonfinite)
+    timings = timings or {}
+    labels = {image_set: movie_frame_labels(directory) if timings.get(image_set) else sorted(find_images(directory))
+              for image_set, directory in image_sets.items()}  # fmt: skip
+    checks, keep = check_subject(name, entry, rois, labels, n_voxels, nonfinite, timings)
     save_voxel_masks(voxel_mask, keep)
     write_tsv(output, ["file", "roi", "voxels", "samples", "nonfinite_voxels"],
               [[c.file, c.roi, c.voxels, c.samples, c.nonfinite_voxels] for c in checks])  # fmt: skip

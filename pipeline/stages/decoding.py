@@ -19,6 +19,7 @@ from decoders.labels import match_labels, stimulus_labels
 from decoders.regression import FastL2Decoder
 from decoders.shards import ShardedDecoder, fit_units, layer_shards, read_unit_stats
 from decoders.stats import mean_sem
+from decoders.timing import lagged_samples
 from pipeline.tables import write_tsv
 
 
@@ -41,8 +42,7 @@ def load_session(path: str | os.PathLike, roi: str, labels: str | Mapping = "sti
     X : ndarray (n_samples, n_voxels)
     labels : list of str
     """
-    bdata, sample_labels = read_session(path, labels)
-    return select_roi(bdata, roi, path), sample_labels
+    return session_samples(path, roi, labels)
 
 
 def read_session(path: str | os.PathLike, labels: str | Mapping = "stimulus_name") -> tuple[BData, list[str]]:
@@ -51,6 +51,38 @@ def read_session(path: str | os.PathLike, labels: str | Mapping = "stimulus_name
         raise FileNotFoundError(f"fMRI file {path} does not exist; fix its path in the config")
     bdata = BData(path)
     return bdata, stimulus_labels(bdata, labels)  # before any ROI: a wrong label spec fails first
+
+
+def session_samples(path: str | os.PathLike, roi: str, labels: str | Mapping = "stimulus_name",
+                    voxels: np.ndarray | None = None, timing: Mapping | None = None
+                    ) -> tuple[np.ndarray, list[str]]:  # fmt: skip
+    """The samples a decoder sees: an ROI's voxels (those of ``voxels``, a mask from the data
+    check), one sample per block as stored, or per frame with ``timing``.
+
+    Parameters
+    ----------
+    timing : mapping, optional
+        ``{tr_s, delays_s}`` of a movie session (:func:`pipeline.config.session_timing`): each
+        frame's sample is the volumes ``delays_s`` after its onset, concatenated
+        (:func:`decoders.timing.lagged_samples`).
+    """
+    bdata, sample_labels = read_session(path, labels)
+    X = select_roi(bdata, roi, path)
+    X = X if voxels is None else X[:, voxels]
+    if timing is None:
+        return X, sample_labels
+    return timed_samples(bdata, X, sample_labels, timing, path)
+
+
+def timed_samples(bdata: BData, X: np.ndarray, labels: list[str], timing: Mapping,
+                  path: str | os.PathLike) -> tuple[np.ndarray, list[str]]:  # fmt: skip
+    """Per-frame samples of a movie session's volumes ``X`` (rows of ``bdata``)."""
+    if "Block" not in bdata.metadata_keys:
+        raise KeyError(f"{path} has no 'Block' key: a movie session numbers its frame presentations "
+                       "there (0 during rest)")  # fmt: skip
+    runs = bdata.get("Run").ravel() if "Run" in bdata.metadata_keys else None
+    return lagged_samples(X, labels, bdata.get("Block").ravel(), runs, timing["tr_s"], timing["delays_s"],
+                          os.fspath(path))  # fmt: skip
 
 
 def select_roi(bdata: BData, roi: str, path: str | os.PathLike) -> np.ndarray:
@@ -82,6 +114,7 @@ def train_decoder(
     threads: int = 1,
     shard: int = 0,
     shard_units: int | None = None,
+    timing: Mapping | None = None,
 ) -> None:
     """Fit a FastL2Decoder from an ROI's voxels to one layer's true features and save it.
 
@@ -89,13 +122,13 @@ def train_decoder(
     With `shard_units`, the layer's units are split by :func:`decoders.shards.layer_shards`
     and only shard number `shard` is fitted (one job per shard; decode reads them all).
     Features are streamed from the store in slabs of units (bounded memory at any layer size).
+    ``timing`` (a movie session) fits per-frame samples (:func:`session_samples`).
     """
     torch.set_num_threads(threads)
     model = FastL2Decoder(alpha=alpha, n_voxels=n_voxels, chunk_size=chunk_size, device=device,
                           progress=True)  # fmt: skip
     model.check_params()
-    X, sample_labels = load_session(fmri, roi, labels)
-    X = X if voxels is None else X[:, voxels]
+    X, sample_labels = session_samples(fmri, roi, labels, voxels, timing)
     with FeatureStore(features) as store:
         rows = match_labels(sample_labels, store.labels, what=os.fspath(features))
         reader = store.units(layer)
@@ -116,6 +149,7 @@ def decode_features(
     voxels: np.ndarray | None = None,
     device: str = "cpu",
     threads: int = 1,
+    timing: Mapping | None = None,
 ) -> None:
     """Decode every layer from test samples averaged per image; store them in image order.
 
@@ -125,11 +159,11 @@ def decode_features(
     mean of the units is stored with the features (for the 'center_train' rescaling). Each
     layer is written as soon as it is decoded, so memory holds one layer's features at a time
     (at the study's size all 19 layers of 50 images are 3 GB, conv1_1 0.6 GB); the file
-    appears complete or not at all.
+    appears complete or not at all. ``timing`` (a movie session): per-frame samples
+    (:func:`session_samples`), averaged per frame.
     """
     torch.set_num_threads(threads)
-    X, sample_labels = load_session(fmri, roi, labels)
-    X = X if voxels is None else X[:, voxels]
+    X, sample_labels = session_samples(fmri, roi, labels, voxels, timing)
     with FeatureStore(reference) as store:
         image_labels = store.labels
     shown = set(sample_labels)

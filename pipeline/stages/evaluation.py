@@ -16,6 +16,13 @@ from decoders.stats import mean_sem
 from icnn.display import to_display
 from icnn.images import find_images, load_images
 from icnn.metrics import score_reconstructions
+from icnn.video.metrics import (
+    centroid_track,
+    clip_identification,
+    frame_pixel_correlation,
+    motion_agreement,
+)
+from pipeline.movie_sets import clips_of, load_movie_set
 from pipeline.tables import write_tsv
 
 
@@ -65,6 +72,64 @@ def score_condition(
     for metric, values in scores.items():
         mean, sem, n = mean_sem(values)
         rows.append([*keys.values(), metric, f"{mean:.6g}", f"{sem:.6g}", n])
+    write_tsv(summary, [*keys, "metric", "mean", "sem", "n"], rows)
+
+
+#: Scores of a movie condition (:mod:`icnn.video.metrics`).
+CLIP_METRICS = ("frame_pixel_correlation", "clip_identification", "motion_agreement", "motion_preserved")
+#: A true clip moves when its centroid track travels this fraction of the frame side: motion
+#: is scored on those clips only (a zoom about the centre has no direction).
+MOVING_FRACTION = 0.1
+
+
+def clip_scores(recon: np.ndarray, true: np.ndarray) -> dict[str, np.ndarray]:
+    """Per-clip scores of displayed clips (B, T, H, W, 3) against the true clips.
+
+    Returns
+    -------
+    dict
+        ``frame_pixel_correlation`` (B,): mean over a clip's frames of each frame's pixel r;
+        ``clip_identification`` (B,): among the clips, chance 0.5; ``motion_agreement``:
+        cosine of the reconstructed and true centroid displacements and ``motion_preserved``
+        (1 when > 0), NaN for clips whose true centroid moves less than
+        :data:`MOVING_FRACTION` of the frame side.
+    """
+    track = centroid_track(true)
+    moving = np.linalg.norm(track[:, -1] - track[:, 0], axis=1) >= MOVING_FRACTION * true.shape[2]
+    motion = np.where(moving, motion_agreement(recon, true), np.nan)
+    return {
+        "frame_pixel_correlation": frame_pixel_correlation(recon, true).mean(axis=1),
+        "clip_identification": clip_identification(recon, true),
+        "motion_agreement": motion,
+        "motion_preserved": np.where(moving, (motion > 0).astype(float), np.nan),
+    }
+
+
+def score_clip_condition(chunk_dirs: Sequence[str | os.PathLike], movie_dir: str | os.PathLike,
+                         keys: dict[str, str], per_clip: str | os.PathLike, summary: str | os.PathLike
+                         ) -> None:  # fmt: skip
+    """Score the clips of one movie condition (:func:`clip_scores` of the displayed frames
+    against the movie set's clips resized to the frame size); write per-clip scores and a
+    summary (mean, SEM and n over clips; motion over the moving clips only), with the columns
+    of :func:`score_condition` (``image`` holds the clip)."""
+    recon = load_chunks(chunk_dirs)
+    labels = [str(label) for label in recon["labels"]]
+    _check_reconstructions(recon["images"], labels, chunk_dirs)
+    clips, n_frames = clips_of(labels)
+    frames = to_display(recon["images"]).reshape(len(clips), n_frames, *recon["images"].shape[1:])
+    _, true = load_movie_set(movie_dir, frames.shape[2], clips)
+    if true.shape[1] != n_frames:
+        raise ValueError(f"{n_frames} frames per reconstructed clip but {true.shape[1]} in the clips of "
+                         f"{movie_dir}; rerun the movie set's features")  # fmt: skip
+    scores = clip_scores(frames, true)
+    write_tsv(per_clip, [*keys, "image", "metric", "value"],
+              [[*keys.values(), clip, metric, f"{values[i]:.6g}"]
+               for metric, values in scores.items() for i, clip in enumerate(clips)])  # fmt: skip
+    rows = []
+    for metric, values in scores.items():
+        if np.isfinite(values).any():  # no moving clip: no motion rows
+            mean, sem, n = mean_sem(values)
+            rows.append([*keys.values(), metric, f"{mean:.6g}", f"{sem:.6g}", n])
     write_tsv(summary, [*keys, "metric", "mean", "sem", "n"], rows)
 
 

@@ -17,6 +17,8 @@ from common.files import atomic_path  # noqa: E402
 from icnn.display import to_display  # noqa: E402
 from icnn.images import find_images, load_images  # noqa: E402
 from icnn.metrics import METRICS  # noqa: E402
+from icnn.video.io import write_clip  # noqa: E402
+from pipeline.movie_sets import clips_of, frame_labels, load_movie_set  # noqa: E402
 from pipeline.stages.evaluation import load_chunks  # noqa: E402
 from pipeline.tables import read_tsv  # noqa: E402
 
@@ -142,3 +144,33 @@ def loss_curves(rows: Mapping[str, Sequence[str | os.PathLike]], output: str | o
     ax.set_ylabel("loss / initial loss")
     ax.legend(fontsize=7)
     _save(fig, output)
+
+
+def movie_figures(rows: Mapping[str, Sequence[str | os.PathLike]], movie_dir: str | os.PathLike,
+                  png: str | os.PathLike, gif: str | os.PathLike, max_clips: int = 6,
+                  fps: float = 3.0) -> None:  # fmt: skip
+    """The clips of a movie set and their reconstructions: a contact sheet and an animation.
+
+    ``rows`` maps a condition's label to its chunk folders. The PNG shows, for each clip (at
+    most ``max_clips``), its true frames, then each condition's displayed frames, one row
+    each, one column per frame. The GIF plays the clips side by side (true, then the
+    conditions in order; one row per clip; shown at 2x).
+    """
+    loaded = {name: load_chunks(dirs) for name, dirs in rows.items()}
+    first = next(iter(loaded.values()))
+    clips, n_frames = clips_of([str(v) for v in first["labels"]])
+    clips = clips[:max_clips]
+    size = first["images"].shape[1]
+    _, true = load_movie_set(movie_dir, size, clips)
+    shown = [true]
+    for data in loaded.values():
+        order = {str(k): i for i, k in enumerate(data["labels"])}
+        picked = data["images"][[order[label] for label in frame_labels(clips, n_frames)]]
+        shown.append(to_display(picked).reshape(true.shape))
+    names = ["true clip", *loaded]
+    image_grid([(f"{clip}\n{name}", clip_rows[i]) for i, clip in enumerate(clips)
+                for name, clip_rows in zip(names, shown, strict=True)], png,
+               columns=[f"frame {t}" for t in range(n_frames)])  # fmt: skip
+    side_by_side = np.concatenate(shown, axis=3)  # (B, T, S, (1 + R) * S, 3)
+    tall = np.concatenate(list(side_by_side), axis=1)  # (T, B * S, (1 + R) * S, 3)
+    write_clip(tall.repeat(2, axis=1).repeat(2, axis=2), gif, fps=fps)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 
 import numpy as np
 import torch
@@ -14,6 +15,7 @@ from icnn.features import extract_features
 from icnn.images import find_images, load_images
 from icnn.networks.registry import build_encoder, layer_shapes
 from icnn.recon.rescale import LayerStats, layer_stats
+from pipeline.movie_sets import frame_labels, load_movie_set
 
 
 def compute_true_features(
@@ -28,8 +30,12 @@ def compute_true_features(
     threads: int = 1,
     fit: str = "center_crop",
     dtype: str = "float32",
+    movie: bool = False,
 ) -> None:
     """Features of ``layers`` for all images of a folder, stored with their labels (sorted).
+
+    With ``movie``, the folder is a movie set and every frame of every clip is an image
+    labelled ``<clip>_f<t>`` (:mod:`pipeline.movie_sets`; frames resized to ``image_size``).
 
     ``fit`` is how non-square images become square (:func:`icnn.images.fit_square`). Images
     are loaded, encoded and written one batch at a time (the store's chunk rows), so memory
@@ -43,20 +49,36 @@ def compute_true_features(
     if dtype not in STORAGE_DTYPES:
         raise ValueError(f"feature storage dtype must be one of {STORAGE_DTYPES}, got {dtype!r}")
     torch.set_num_threads(threads)
-    found = find_images(image_dir)
-    labels = sorted(found)
+    labels, load = (_movie_frames if movie else _image_files)(image_dir, image_size, fit)
     model = build_encoder(encoder, weights).to(device)
     shapes = layer_shapes(encoder, layers, image_size)
     attrs = {"encoder": encoder, "image_size": image_size}
     with feature_writer(output, labels, shapes, dtype, attrs) as writer:
         for start in tqdm(range(0, len(labels), batch_size), desc="true features", unit="batch"):
             names = labels[start : start + batch_size]
-            rgb = load_images([found[k] for k in names], image_size, fit)
-            rgb = torch.as_tensor(rgb).permute(0, 3, 1, 2)
+            rgb = torch.as_tensor(load(names)).permute(0, 3, 1, 2)
             features = extract_features(model, model.input_domain.to_network(rgb), layers,
                                         batch_size, device=device)  # fmt: skip
             for layer, array in features.items():
                 writer.write(layer, start, array)
+
+
+def _image_files(image_dir: str | os.PathLike, size: int, fit: str
+                 ) -> tuple[list[str], Callable[[list[str]], np.ndarray]]:  # fmt: skip
+    """Sorted labels of an image folder and a loader of some of its images (read when asked)."""
+    found = find_images(image_dir)
+    return sorted(found), lambda names: load_images([found[k] for k in names], size, fit)
+
+
+def _movie_frames(movie_dir: str | os.PathLike, size: int, fit: str
+                  ) -> tuple[list[str], Callable[[list[str]], np.ndarray]]:  # fmt: skip
+    """Frame labels of a movie set and a loader of some of its frames (clips read at once:
+    a movie set is small next to its features)."""
+    clips, frames = load_movie_set(movie_dir, size)
+    labels = frame_labels(clips, frames.shape[1])
+    flat = frames.reshape(-1, *frames.shape[2:]).astype(np.float32)
+    row = {label: i for i, label in enumerate(labels)}
+    return labels, lambda names: flat[[row[k] for k in names]]
 
 
 def save_feature_stats(features: str | os.PathLike, layers: list[str], output: str | os.PathLike) -> None:

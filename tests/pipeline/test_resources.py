@@ -11,6 +11,7 @@ from pipeline.resources import (
     auto_micro_batch,
     decode_mb,
     reconstruct_mb,
+    reconstruct_minutes,
     session_sizes,
     train_decoder_mb,
     train_decoder_minutes,
@@ -74,16 +75,35 @@ def test_reconstruction_requests_follow_the_pass_the_job_runs():
     res = WorkflowResources(config, shapes, lambda image_set: 6)
     assert res.micro_batch(["conv", "fc"], False) == 3
     assert res.micro_batch(["fc"], False) > 3  # fewer targets to hold
-    mem_mb, _ = res.reconstruct(layer_sets, lambda variant: {}, lambda variant: variant.startswith("icnn_dgn"))
-    wc = SimpleNamespace(layer_set="all", variant="icnn_gd")
+    mem_mb, _ = res.reconstruct(lambda s: layer_sets, lambda variant: {}, lambda variant: variant.startswith("icnn_dgn"))
+    wc = SimpleNamespace(layer_set="all", variant="icnn_gd", image_set="test")
     assert mem_mb(wc, 1, 1) == reconstruct_mb(3, 6, total, total, False) == rec["memory_budget_mb"]
     with pytest.raises(ValueError, match="too small for micro_batch auto"):  # the generator does not fit
-        mem_mb(SimpleNamespace(layer_set="all", variant="icnn_dgn_gd"), 1, 1)
+        mem_mb(SimpleNamespace(layer_set="all", variant="icnn_dgn_gd", image_set="test"), 1, 1)
     for fixed, per_pass in ((2, 2), (None, 6)):  # a number as given; null: the whole job per pass
         res = WorkflowResources({**config, "reconstruction": {**rec, "micro_batch": fixed}}, shapes, lambda s: 6)
         assert res.micro_batch(["conv", "fc"], False) == fixed
-        assert res.reconstruct(layer_sets, lambda v: {}, lambda v: False)[0](wc, 1, 1) == \
+        assert res.reconstruct(lambda s: layer_sets, lambda v: {}, lambda v: False)[0](wc, 1, 1) == \
             reconstruct_mb(per_pass, 6, total, total, False)
+
+
+def test_movie_requests_count_the_frames_of_a_job():
+    # 5 clips of 4 frames, 2 clips per job: 8 frames in one pass, whatever micro_batch says.
+    shapes = {"conv": (8, 56, 56)}
+    rec = {"images_per_job": 6, "micro_batch": 1}
+    config = {"decoder": {}, "encoder": {"image_size": 112}, "reconstruction": rec,
+              "movie_sets": {"clips": "x"}, "movie": {"clips_per_job": 2, "delays_s": [5, 6]}}
+    res = WorkflowResources(config, shapes, lambda s: 20, lambda s: 5)
+    mem_mb, runtime = res.reconstruct(lambda s: {"mid": {"layers": ["conv"]}}, lambda v: {"n_iter": 500},
+                                      lambda v: False)  # fmt: skip
+    wc = SimpleNamespace(layer_set="mid", variant="icnn_gd", image_set="clips")
+    assert mem_mb(wc, 1, 1) == reconstruct_mb(8, 8, 8 * 56 * 56, 8 * 56 * 56, False)
+    assert runtime(wc, 1, 1) == reconstruct_minutes(8, 500, 112, 1)
+    assert runtime(SimpleNamespace(layer_set="mid", variant="icnn_gd", image_set="images"), 1, 1) == \
+        reconstruct_minutes(6, 500, 112, 1)
+    # A decoder of a movie session sees its voxels at every delay.
+    assert res.delayed(Sizes(100, 50, 20), "clips") == Sizes(100, 100, 20)
+    assert res.delayed(Sizes(100, 50, 20), "images") == Sizes(100, 50, 20)
 
 
 def test_decode_holds_one_layer_not_all():

@@ -20,8 +20,11 @@ TINY_DEMO = {
     "model": {"n_voxels": {"V1": 100, "V2": 80, "V3": 80, "V4": 60, "HVC": 100}},
     "design": {"train_reps": 2, "test_reps": 4, "artificial_reps": 2, "letter_reps": 2,
                "trials_per_run": 25},
+    "movies": None,
     "subjects": [{"name": "sub-01", "seed": 1}, {"name": "sub-02", "seed": 2}],
 }  # fmt: skip
+#: The movie study of the tiny demo: 8 training and 4 test clips of 4 frames at 32 px.
+TINY_MOVIES = {"image_size": 32, "n_train": 8, "n_test": 4, "n_frames": 4, "train_reps": 2, "test_reps": 3}
 TINY_DGN = {
     "data": {"n_views": 1},
     "generator": {"width": 32, "min_width": 8},
@@ -61,20 +64,45 @@ def tiny_config() -> dict:
     }  # fmt: skip
 
 
+def tiny_movie_config() -> dict:
+    """The movie condition alone (config/movies.yaml's, cut down): sub-01's movie sessions,
+    decoders of conv3_4 and conv4_4 from the volumes 5 and 6 s after each frame's onset,
+    icnn_gd with the smoothness prior; the image sets are checked but not used."""
+    config = tiny_config()
+    layers = ["conv3_4", "conv4_4"]
+    config["subjects"] = {"sub-01-movies": {
+        "label_key": "stimulus_name",
+        "train": {"fmri": "data/demo/sub-01_perceptionMovieTraining_original_VC.h5", "image_set": "movie_training"},
+        "test": {"movie_test": "data/demo/sub-01_perceptionMovieTest_original_VC.h5"}}}
+    config["movie_sets"] = {"movie_training": "data/demo/movies/movie_training",
+                            "movie_test": "data/demo/movies/movie_test"}
+    config["movie"] = {"tr_s": 1.0, "delays_s": [5, 6], "clips_per_job": 2,
+                       "layer_sets": {"mid": {"layers": layers, "variants": ["icnn_gd"]}},
+                       "temporal": {"smoothness": 2.0}}
+    config["encoder"]["layers"] = layers
+    config["generator"] = None
+    config["reconstruction"].update(variants=["icnn_gd"], layer_sets={"all": layers}, rescale="paper",
+                                    options={"icnn_gd": {"n_iter": 30}})
+    config["figures"] = {"roi": "VC", "max_images": 4}
+    return config
+
+
 def snakemake(workdir: Path, *args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     return subprocess.run([*SNAKEMAKE, "--directory", str(workdir), "--cores", "2", *args],
                           capture_output=True, text=True, env=env)  # fmt: skip
 
 
-def write_configs(workdir: Path, config: dict) -> None:
+def write_configs(workdir: Path, config: dict, demo: dict = TINY_DEMO) -> None:
     (workdir / "config").mkdir(exist_ok=True)
-    for name, content in (("config.yaml", config), ("demo_data.yaml", TINY_DEMO), ("dgn.yaml", TINY_DGN)):
+    for name, content in (("config.yaml", config), ("demo_data.yaml", demo), ("dgn.yaml", TINY_DGN)):
         (workdir / "config" / name).write_text(yaml.safe_dump(content, sort_keys=False))
 
 
-def tiny_study(workdir: Path, config: dict | None = None) -> Path:
-    """Build the tiny simulated study's files under ``workdir`` and write its configs there."""
-    build_dataset(config_from_dict(TINY_DEMO), out_dir=workdir / "data" / "demo", progress=False)
-    write_configs(workdir, tiny_config() if config is None else config)
+def tiny_study(workdir: Path, config: dict | None = None, movies: bool = False) -> Path:
+    """Build the tiny simulated study's files under ``workdir`` (with ``movies``: its movie
+    study too) and write its configs there."""
+    demo = TINY_DEMO | {"movies": TINY_MOVIES} if movies else TINY_DEMO
+    build_dataset(config_from_dict(demo), out_dir=workdir / "data" / "demo", progress=False)
+    write_configs(workdir, tiny_config() if config is None else config, demo)
     return workdir

@@ -6,7 +6,8 @@ from pathlib import Path
 
 from icnn.networks.registry import layer_shapes
 from icnn.recon.variants import VARIANTS, needs_generator
-from pipeline.config import check_published, download_outputs, layer_sets, load_workflow_config, session_labels, subject_test_sets
+from pipeline.config import (check_published, download_outputs, is_movie_set, layer_sets, load_workflow_config,
+                             session_labels, session_timing, set_folder, set_layer_sets, subject_test_sets)
 from pipeline.download import read_file_list
 from pipeline.resources import WorkflowResources
 
@@ -26,9 +27,11 @@ DEMO = config.get("demo_data")
 DATA_CHECK = "results/checks/data_checks.tsv"
 VOXEL_MASK = "results/checks/voxels/{subject}.npz"
 IMAGE_CHECK = "results/checks/images/{image_set}.tsv"
+MOVIE = config.get("movie") or {}
 # Feature shapes from the architecture alone (meta device): shards and memory requests.
 SHAPES = layer_shapes(ENC["name"], ENC["layers"], ENC["image_size"])
-RES = WorkflowResources(config, SHAPES, lambda image_set: n_images_now(image_set))
+RES = WorkflowResources(config, SHAPES, lambda image_set: n_images_now(image_set),
+                        lambda movie_set: n_clips_now(movie_set))
 
 wildcard_constraints:
     subject="[^/]+",
@@ -65,7 +68,12 @@ def subject_image_sets(subject):
 
 
 def image_dir(image_set):
-    return config["image_sets"][image_set]
+    """The folder of an image set or a movie set."""
+    return set_folder(config, image_set)
+
+
+def all_sets():
+    return [*config["image_sets"], *(config.get("movie_sets") or {})]
 
 
 def image_labels(image_set):
@@ -77,8 +85,11 @@ def image_labels(image_set):
 def _scanned_labels(image_set):
     """Labels of a set's images, scanned once per parse (the DAG asks for them per condition)."""
     from icnn.images import find_images
+    from pipeline.movie_sets import movie_frame_labels
 
     try:
+        if is_movie_set(config, image_set):
+            return movie_frame_labels(image_dir(image_set))
         return sorted(find_images(image_dir(image_set)))
     except FileNotFoundError as error:
         # Parsing does not need the images (the download and the `published` target run without).
@@ -94,6 +105,22 @@ def n_images_now(image_set):
     return len(_scanned_labels(image_set)) if Path(image_dir(image_set)).is_dir() else 0
 
 
+def n_clips_now(movie_set):
+    """Clips of a movie set for sizing jobs: 0 while its folder does not exist yet."""
+    from icnn.video.io import find_clips
+
+    return len(find_clips(image_dir(movie_set))) if Path(image_dir(movie_set)).is_dir() else 0
+
+
+def feature_layers(image_set):
+    """Layers whose true features a set needs: every encoder layer of an image set (the
+    image decoders and reconstructions), the movie layer sets' of a movie set."""
+    if not is_movie_set(config, image_set):
+        return list(ENC["layers"])
+    used = {layer for entry in set_layer_sets(config, image_set).values() for layer in entry["layers"]}
+    return [layer for layer in ENC["layers"] if layer in used]
+
+
 def image_files(image_set):
     """The image files of a set (so that changed images rerun their features), or the demo stamp."""
     if DEMO:
@@ -107,11 +134,12 @@ def demo_inputs(wildcards=None):
 
 
 def demo_outputs():
-    """What the demo-data checkpoint writes: its stamp and every configured fMRI file under its folder."""
-    out_dir = Path(demo_stamp()).parent
-    fmri = [entry["train"]["fmri"] for entry in config["subjects"].values()]
-    fmri += [f for entry in config["subjects"].values() for f in entry["test"].values()]
-    return [demo_stamp()] + sorted({f for f in fmri if Path(f).parent == out_dir})
+    """What the demo-data checkpoint writes: its stamp and every fMRI file of its build (the
+    same whichever of them the config uses, so that adding the movie condition's config does
+    not rebuild the demo)."""
+    from pipeline.simulated import load_config, session_files
+
+    return [demo_stamp()] + sorted(str(p) for p in session_files(load_config(DEMO)))
 
 
 def demo_stamp():
@@ -120,14 +148,27 @@ def demo_stamp():
     return str(Path(load_config(DEMO).out_dir) / "build_stamp.json")
 
 
+def per_job(image_set):
+    """Images per reconstruction job, or clips per job of a movie set."""
+    return MOVIE["clips_per_job"] if is_movie_set(config, image_set) else REC["images_per_job"]
+
+
 def chunks(image_set):
-    n = len(image_labels(image_set))
-    return [str(k) for k in range(math.ceil(n / REC["images_per_job"]))]
+    if is_movie_set(config, image_set):
+        from pipeline.movie_sets import clips_of
+
+        demo_ready()
+        n = len(clips_of(_scanned_labels(image_set))[0])
+    else:
+        n = len(image_labels(image_set))
+    return [str(k) for k in range(math.ceil(n / per_job(image_set)))]
 
 
-def decode_layers():
-    """Layers decoded: the union of the reconstruction layer sets, in encoder order."""
-    used = {layer for entry in LAYER_SETS.values() for layer in entry["layers"]}
+def decode_layers(subject=None):
+    """Layers decoded (for a subject: of the layer sets of its sets; else of all layer sets),
+    in encoder order."""
+    sets = [config["subjects"][subject]["train"]["image_set"]] if subject else all_sets()
+    used = {layer for s in sets for entry in set_layer_sets(config, s).values() for layer in entry["layers"]}
     return [layer for layer in ENC["layers"] if layer in used]
 
 
@@ -138,12 +179,18 @@ def decoder_files(subject, roi, layer):
 
 def decoder_inputs(wc):
     """Every shard of every decoded layer of a subject and ROI."""
-    return [f for layer in decode_layers() for f in decoder_files(wc.subject, wc.roi, layer)]
+    return [f for layer in decode_layers(wc.subject) for f in decoder_files(wc.subject, wc.roi, layer)]
 
 
 def decoder_shards(wc):
     """Layer -> its shard files, for the stage functions."""
-    return {layer: decoder_files(wc.subject, wc.roi, layer) for layer in decode_layers()}
+    return {layer: decoder_files(wc.subject, wc.roi, layer) for layer in decode_layers(wc.subject)}
+
+
+def decoder_jobs():
+    """Every decoder shard of every subject and ROI (the decoders a run trains)."""
+    return [f for s in config["subjects"] for r in config["rois"] for layer in decode_layers(s)
+            for f in decoder_files(s, r, layer)]
 
 
 def decoded_conditions():
@@ -151,8 +198,24 @@ def decoded_conditions():
     return [(s, r, t) for s in config["subjects"] for r in config["rois"] for t in subject_test_sets(config, s)]
 
 
-def test_image_sets():
+def test_sets():
     return sorted({t for s in config["subjects"] for t in subject_test_sets(config, s)})
+
+
+def test_image_sets():
+    return [t for t in test_sets() if not is_movie_set(config, t)]
+
+
+def test_movie_sets():
+    return [t for t in test_sets() if is_movie_set(config, t)]
+
+
+def stats_file(wc):
+    """True-feature statistics that decoded features are rescaled to: those of
+    reconstruction.stats_image_set for images, of the subject's training set for movies."""
+    image_set = config["subjects"][wc.subject]["train"]["image_set"] if is_movie_set(config, wc.image_set) \
+        else REC["stats_image_set"]
+    return f"results/features/{image_set}_stats.npz"
 
 
 def decoder_fit_settings():
@@ -180,20 +243,23 @@ def generator_inputs(wildcards):
 
 def score_files():
     files = []
-    for layer_set, entry in LAYER_SETS.items():
-        for variant in entry["variants"]:
-            if "decoded" in REC["sources"]:
-                files += [f"results/scores/decoded/{s}/{r}/{layer_set}/{variant}/{t}.tsv"
-                          for s, r, t in decoded_conditions()]
-            if "true" in REC["sources"]:
-                files += [f"results/scores/true/{layer_set}/{variant}/{t}.tsv" for t in test_image_sets()]
+    for t in test_sets():
+        for layer_set, entry in set_layer_sets(config, t).items():
+            for variant in entry["variants"]:
+                if "decoded" in REC["sources"]:
+                    files += [f"results/scores/decoded/{s}/{r}/{layer_set}/{variant}/{t}.tsv"
+                              for s, r, tt in decoded_conditions() if tt == t]
+                if "true" in REC["sources"]:
+                    files.append(f"results/scores/true/{layer_set}/{variant}/{t}.tsv")
     return files
 
 
 def final_targets():
-    targets = ["results/summary.tsv", "results/figures/identification.png",
-               "results/figures/loss_curves.png"]
+    targets = ["results/summary.tsv"]
+    if test_image_sets():  # the image metrics' figures
+        targets += ["results/figures/identification.png", "results/figures/loss_curves.png"]
     targets += [f"results/figures/reconstructions_{t}.png" for t in test_image_sets()]
+    targets += [f"results/figures/movie_{t}.{ext}" for t in test_movie_sets() for ext in ("png", "gif")]
     if "decoded" in REC["sources"]:
         targets += ["results/decoding_scores.tsv", "results/figures/decoding_accuracy.png"]
     return targets
@@ -203,11 +269,13 @@ def recon_job(wc, rescale):
     """The typed parameters of a reconstruction job (checked while the DAG is built)."""
     from pipeline.jobs import ReconJob
 
+    movie = is_movie_set(config, wc.image_set)
+    layers = set_layer_sets(config, wc.image_set)[wc.layer_set]["layers"]
     return ReconJob(
         variant=wc.variant,
         chunk=int(wc.chunk),
-        images_per_job=REC["images_per_job"],
-        layers=tuple(LAYER_SETS[wc.layer_set]["layers"]),
+        images_per_job=per_job(wc.image_set),
+        layers=tuple(layers),
         encoder=ENC["name"],
         image_size=ENC["image_size"],
         weights=ENC.get("weights"),
@@ -216,8 +284,10 @@ def recon_job(wc, rescale):
         rescale=rescale,
         generator=generator_spec() if needs_generator(wc.variant) else None,
         device=REC.get("device", "cpu"),
-        micro_batch=RES.micro_batch(LAYER_SETS[wc.layer_set]["layers"], needs_generator(wc.variant)),
+        # clips: one pass per job (micro_batch counts images, not clips)
+        micro_batch=None if movie else RES.micro_batch(layers, needs_generator(wc.variant)),
         autocast_bf16=REC.get("autocast_bf16", False),
+        temporal=dict(MOVIE["temporal"]) if movie else None,
     ).to_params()
 
 
@@ -237,6 +307,24 @@ def grid_layer_set(variant):
     if variant in LAYER_SETS[FIGURE_LAYER_SET]["variants"]:
         return FIGURE_LAYER_SET
     return next(name for name, entry in LAYER_SETS.items() if variant in entry["variants"])
+
+
+def movie_rows(movie_set):
+    """Row label -> chunk folders of a movie set's figure: each movie variant from decoded
+    features of the first subject who saw the set (first ROI), then from true features."""
+    subject = next(s for s in config["subjects"] if movie_set in subject_test_sets(config, s))
+    roi = FIG.get("roi") or next(iter(config["rois"]))
+    rows = {}
+    for layer_set, entry in set_layer_sets(config, movie_set).items():
+        for variant in entry["variants"]:
+            folder = f"{layer_set}/{variant}/{movie_set}"
+            if "decoded" in REC["sources"]:
+                rows[f"{variant} {layer_set}\n{subject} {roi}"] = [
+                    f"results/reconstruction/decoded/{subject}/{roi}/{folder}/chunk-{k}" for k in chunks(movie_set)]
+            if "true" in REC["sources"]:
+                rows[f"{variant} {layer_set}\ntrue features"] = [
+                    f"results/reconstruction/true/{folder}/chunk-{k}" for k in chunks(movie_set)]
+    return rows
 
 
 def grid_rows(image_set):

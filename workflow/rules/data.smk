@@ -36,6 +36,8 @@ rule check_images:
         runtime=10,
     params:
         image_dir=lambda wc: image_dir(wc.image_set),
+        movie=lambda wc: is_movie_set(config, wc.image_set),
+        image_size=ENC["image_size"],
     script:
         "../scripts/check_images.py"
 
@@ -63,6 +65,7 @@ rule check_subject:
         image_sets=lambda wc: {s: image_dir(s) for s in subject_image_sets(wc.subject)},
         n_voxels=config["decoder"].get("n_voxels"),
         nonfinite=config["decoder"]["nonfinite_voxels"],
+        timings=lambda wc: {s: session_timing(config, s) for s in subject_image_sets(wc.subject)},
     script:
         "../scripts/check_subject.py"
 
@@ -72,7 +75,7 @@ rule check_subject:
 # carries changes of that data downstream).
 rule check_data:
     input:
-        images=[image_check(s) for s in config["image_sets"]],
+        images=[image_check(s) for s in all_sets()],
         subjects=[f"results/checks/subjects/{s}.tsv" for s in config["subjects"]],
     output:
         DATA_CHECK,

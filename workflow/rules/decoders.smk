@@ -25,6 +25,7 @@ rule train_decoder:
         labels=lambda wc: session_labels(config["subjects"][wc.subject], config["subjects"][wc.subject]["train"]["image_set"]),
         decoder=decoder_fit_settings(),
         shard=lambda wc: int(wc.shard),
+        timing=lambda wc: session_timing(config, config["subjects"][wc.subject]["train"]["image_set"]),
     script:
         "../scripts/train_decoder.py"
 
@@ -45,14 +46,15 @@ rule decode:
     priority: 10
     threads: 1
     resources:
-        mem_mb=RES.decode(decode_layers())[0],
-        runtime=RES.decode(decode_layers())[1],
+        mem_mb=RES.decode(decode_layers)[0],
+        runtime=RES.decode(decode_layers)[1],
         gpu=gpus(config["decoder"].get("device", "cpu")),
     params:
         roi=lambda wc: config["rois"][wc.roi],
         labels=lambda wc: session_labels(config["subjects"][wc.subject], wc.image_set),
         models=decoder_shards,
         device=config["decoder"].get("device", "cpu"),
+        timing=lambda wc: session_timing(config, wc.image_set),
     script:
         "../scripts/decode.py"
 
@@ -70,7 +72,7 @@ rule decoding_scores:
         "../envs/icnn.yaml"
     threads: 1
     resources:
-        mem_mb=RES.scores(decode_layers()),
+        mem_mb=RES.scores(decode_layers),
     params:
         models=decoder_shards,
     script:

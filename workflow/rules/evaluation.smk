@@ -17,6 +17,7 @@ rule score_decoded:
         runtime=10,
     params:
         image_dir=lambda wc: image_dir(wc.image_set),
+        movie=lambda wc: is_movie_set(config, wc.image_set),
         metrics=config["evaluation"]["metrics"],
         image_fit=config["image_fit"],
         condition=lambda wc: {"subject": wc.subject, "roi": wc.roi, "layer_set": wc.layer_set,
@@ -41,6 +42,7 @@ rule score_true:
         runtime=10,
     params:
         image_dir=lambda wc: image_dir(wc.image_set),
+        movie=lambda wc: is_movie_set(config, wc.image_set),
         metrics=config["evaluation"]["metrics"],
         image_fit=config["image_fit"],
         condition=lambda wc: {"subject": "-", "roi": "-", "layer_set": wc.layer_set,

@@ -23,8 +23,9 @@ rule true_features:
         image_dir=lambda wc: image_dir(wc.image_set),
         encoder=ENC["name"],
         weights=ENC.get("weights"),
-        layers=ENC["layers"],
+        layers=lambda wc: feature_layers(wc.image_set),
         image_size=ENC["image_size"],
+        movie=lambda wc: is_movie_set(config, wc.image_set),
         device=config.get("device", "cpu"),
         image_fit=config["image_fit"],
         dtype=ENC.get("feature_dtype", "float32"),
@@ -47,6 +48,6 @@ rule feature_stats:
     resources:
         mem_mb=RES.feature_stats(decode_layers()),
     params:
-        layers=decode_layers(),
+        layers=lambda wc: [layer for layer in decode_layers() if layer in feature_layers(wc.image_set)],
     script:
         "../scripts/feature_stats.py"

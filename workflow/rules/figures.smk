@@ -78,3 +78,27 @@ rule figure_loss_curves:
         rows=lambda wc: grid_rows(test_image_sets()[0]),
     script:
         "../scripts/figure_loss_curves.py"
+
+
+rule figure_movies:
+    input:
+        demo_inputs,
+        chunks=lambda wc: [d for dirs in movie_rows(wc.image_set).values() for d in dirs],
+    output:
+        png=report("results/figures/movie_{image_set}.png", caption="../report/movies.rst", category="Figures"),
+        gif="results/figures/movie_{image_set}.gif",
+    log:
+        "logs/figures/movie_{image_set}.log",
+    conda:
+        "../envs/icnn.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    params:
+        rows=lambda wc: movie_rows(wc.image_set),
+        movie_dir=lambda wc: image_dir(wc.image_set),
+        max_clips=FIG.get("max_images", 10),
+        fps=MOVIE.get("fps", 3),
+    script:
+        "../scripts/figure_movies.py"

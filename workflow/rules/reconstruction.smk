@@ -1,10 +1,10 @@
-# Stage 6: reconstructions in chunks of images per job, from decoded and from true features.
+# Stage 6: reconstructions in chunks of images (of a movie set: clips) per job, from decoded and from true features.
 
 
 rule reconstruct_decoded:
     input:
         targets="results/decoded/{subject}/{roi}/{image_set}.h5",
-        stats=f"results/features/{REC['stats_image_set']}_stats.npz",
+        stats=stats_file,
         generator=generator_inputs,
     output:
         directory("results/reconstruction/decoded/{subject}/{roi}/{layer_set}/{variant}/{image_set}/chunk-{chunk}"),
@@ -14,8 +14,8 @@ rule reconstruct_decoded:
         "../envs/icnn.yaml"
     threads: 1
     resources:
-        mem_mb=RES.reconstruct(LAYER_SETS, recon_options, needs_generator)[0],
-        runtime=RES.reconstruct(LAYER_SETS, recon_options, needs_generator)[1],
+        mem_mb=RES.reconstruct(lambda s: set_layer_sets(config, s), recon_options, needs_generator)[0],
+        runtime=RES.reconstruct(lambda s: set_layer_sets(config, s), recon_options, needs_generator)[1],
         gpu=gpus(REC.get("device", "cpu")),
     params:
         job=lambda wc: recon_job(wc, REC["rescale"]),
@@ -35,8 +35,8 @@ rule reconstruct_true:
         "../envs/icnn.yaml"
     threads: 1
     resources:
-        mem_mb=RES.reconstruct(LAYER_SETS, recon_options, needs_generator)[0],
-        runtime=RES.reconstruct(LAYER_SETS, recon_options, needs_generator)[1],
+        mem_mb=RES.reconstruct(lambda s: set_layer_sets(config, s), recon_options, needs_generator)[0],
+        runtime=RES.reconstruct(lambda s: set_layer_sets(config, s), recon_options, needs_generator)[1],
         gpu=gpus(REC.get("device", "cpu")),
     params:
         job=lambda wc: recon_job(wc, "none"),

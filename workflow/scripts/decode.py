@@ -8,4 +8,4 @@ p = snakemake.params
 with job_log(snakemake.log[0]):
     decode_features(snakemake.input.fmri, p.roi, p.labels, p.models, snakemake.input.reference,
                     snakemake.output[0], voxels=load_voxel_mask(snakemake.input.voxels, snakemake.wildcards.roi),
-                    device=p.device, threads=snakemake.threads)
+                    device=p.device, threads=snakemake.threads, timing=p.timing)

@@ -9,4 +9,4 @@ w = snakemake.wildcards
 with job_log(snakemake.log[0]):
     train_decoder(snakemake.input.fmri, p.roi, p.labels, snakemake.input.features, w.layer,
                   snakemake.output[0], voxels=load_voxel_mask(snakemake.input.voxels, w.roi),
-                  threads=snakemake.threads, shard=p.shard, **p.decoder)
+                  threads=snakemake.threads, shard=p.shard, timing=p.timing, **p.decoder)

@@ -7,4 +7,4 @@ p = snakemake.params
 with job_log(snakemake.log[0]):
     compute_true_features(p.image_dir, p.encoder, p.layers, p.image_size, snakemake.output[0],
                           weights=p.weights, device=p.device, threads=snakemake.threads, fit=p.image_fit,
-                          dtype=p.dtype)
+                          dtype=p.dtype, movie=p.movie)

@@ -19,6 +19,7 @@ TINY = {
         "letter_reps": 2,
         "trials_per_run": 25,
     },
+    "movies": None,  # tests/pipeline/simulated/test_movies.py builds the movie study
     "subjects": [{"name": "sub-01", "seed": 1}, {"name": "sub-02", "seed": 2}],
 }
 

