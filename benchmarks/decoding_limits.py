@@ -1,7 +1,7 @@
 """What limits recognisability from decoded features in the simulated study: a measurement.
 
-Builds (or reuses) one simulated subject and reports, on the natural test images (or the
-validation images, ``--set validation``):
+Builds (or reuses) one simulated subject and reports, on the natural images of ``--set`` (the
+test images by default; any natural set the data config builds):
 
 - feature decoding per ROI and layer: mean profile r over sampled units and pairwise
   identification of the decoded patterns (chance 0.5);
@@ -82,7 +82,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=Path("/tmp/decoding_limits"))
     parser.add_argument("--config", type=Path, help="demo_data YAML (default: the built-in one, sub-01)")
-    parser.add_argument("--set", default="test", help="natural set scored: test or validation")
+    parser.add_argument("--set", default="test", help="natural image set scored (default: test)")
     parser.add_argument("--size", type=int, default=64)
     parser.add_argument("--units", type=int, default=500)
     args = parser.parse_args()
