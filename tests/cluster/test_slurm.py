@@ -7,7 +7,6 @@ mid-run; a rerun completes it; the summary equals a local run's and sacct has ev
 
 from __future__ import annotations
 
-import csv
 import os
 import re
 import shutil
@@ -18,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.workflow.tiny import tiny_config, tiny_study
+from tests.workflow.tiny import read_tsv, tiny_config, tiny_study
 
 ROOT = Path(__file__).resolve().parents[2]
 SNAKEMAKE = [sys.executable, "-m", "snakemake", "--snakefile", str(ROOT / "Snakefile")]
@@ -51,11 +50,6 @@ def slurm(*args: str) -> str:
 def cluster_cmd(workdir: Path) -> list[str]:
     return [*SNAKEMAKE, "--directory", str(workdir), "--profile", str(ROOT / "profiles" / "slurm"),
             "--slurm-init-seconds-before-status-checks", "5"]  # fmt: skip
-
-
-def read(path: Path) -> list[dict[str, str]]:
-    with open(path) as f:
-        return list(csv.DictReader(f, delimiter="\t"))
 
 
 def run_cancelling_one_job(cmd: list[str], log: Path, rule: str) -> tuple[int, str]:
@@ -121,8 +115,8 @@ def test_cancelled_job_fails_the_run_and_a_rerun_completes(runs):
 
 
 def test_cluster_summary_equals_the_local_run(runs):
-    cluster = read(runs["cluster"] / "results" / "summary.tsv")
-    local = read(runs["local"] / "results" / "summary.tsv")
+    cluster = read_tsv(runs["cluster"] / "results" / "summary.tsv")
+    local = read_tsv(runs["local"] / "results" / "summary.tsv")
     assert len(cluster) == len(local) == 2 * 4  # (decoded, true) x metrics
     for c, lo in zip(cluster, local, strict=True):
         assert c.keys() == lo.keys()

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import re
-from pathlib import Path
 
 import h5py
 import pytest
@@ -14,6 +12,7 @@ from tests.workflow.tiny import (
     LAYERS,
     METRICS,
     VARIANTS,
+    read_tsv,
     snakemake,
     tiny_config,
     tiny_study,
@@ -31,13 +30,8 @@ def finished_run(tmp_path_factory):
     return workdir
 
 
-def read(path: Path) -> list[dict[str, str]]:
-    with open(path) as f:
-        return list(csv.DictReader(f, delimiter="\t"))
-
-
 def test_summary_has_every_condition_and_sane_scores(finished_run):
-    rows = read(finished_run / "results" / "summary.tsv")
+    rows = read_tsv(finished_run / "results" / "summary.tsv")
     assert len(rows) == (2 * len(VARIANTS) + len(VARIANTS)) * len(METRICS)
     conditions = {(r["subject"], r["variant"], r["source"], r["metric"]) for r in rows}
     assert ("sub-02", "icnn_dgn_lbfgs", "decoded", "effnet_identification") in conditions
@@ -52,7 +46,7 @@ def test_summary_has_every_condition_and_sane_scores(finished_run):
 
 
 def test_decoding_scores_and_figures(finished_run):
-    rows = read(finished_run / "results" / "decoding_scores.tsv")
+    rows = read_tsv(finished_run / "results" / "decoding_scores.tsv")
     assert {(r["subject"], r["layer"]) for r in rows} == {(s, layer) for s in ("sub-01", "sub-02") for layer in LAYERS}
     assert {r["metric"] for r in rows} == {"profile_correlation", "pattern_correlation", "identification_correlation"}
     for name in ("reconstructions_natural", "identification", "decoding_accuracy", "loss_curves"):

@@ -3,7 +3,6 @@ decoded from delayed volumes, clips reconstructed and scored, figures; bad movie
 
 from __future__ import annotations
 
-import csv
 import shutil
 from pathlib import Path
 
@@ -13,6 +12,7 @@ import pytest
 from tests.workflow.tiny import (
     TINY_DEMO,
     TINY_MOVIES,
+    read_tsv,
     snakemake,
     tiny_movie_config,
     tiny_study,
@@ -39,13 +39,8 @@ def movie_run(movie_study, tmp_path_factory):
     return workdir
 
 
-def read(path: Path) -> list[dict[str, str]]:
-    with open(path) as f:
-        return list(csv.DictReader(f, delimiter="\t"))
-
-
 def test_movie_scores_in_the_summary(movie_run):
-    rows = read(movie_run / "results" / "summary.tsv")
+    rows = read_tsv(movie_run / "results" / "summary.tsv")
     score = {(r["source"], r["metric"]): (float(r["mean"]), int(r["n"])) for r in rows}
     assert {r["image_set"] for r in rows} == {"movie_test"} and {r["variant"] for r in rows} == {"icnn_gd"}
     for source in ("decoded", "true"):
@@ -62,7 +57,7 @@ def test_movie_scores_in_the_summary(movie_run):
 
 
 def test_decoders_learn_frames_from_delayed_volumes(movie_run):
-    rows = read(movie_run / "results" / "decoding_scores.tsv")
+    rows = read_tsv(movie_run / "results" / "decoding_scores.tsv")
     assert {(r["subject"], r["layer"]) for r in rows} == {("sub-01-movies", "conv3_4"), ("sub-01-movies", "conv4_4")}
     with np.load(movie_run / "results/reconstruction/decoded/sub-01-movies/VC/mid/icnn_gd/movie_test/chunk-1/recon.npz") as z:
         # clips sorted (photo-00, photo-01, shapes-00, shapes-01), 2 per job

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import os
 import subprocess
 import sys
@@ -85,6 +86,12 @@ def tiny_movie_config() -> dict:
                                     options={"icnn_gd": {"n_iter": 30}})
     config["figures"] = {"roi": "VC", "max_images": 4}
     return config
+
+
+def read_tsv(path: Path) -> list[dict[str, str]]:
+    """The rows of a tab-separated table the workflow wrote (summary, decoding scores)."""
+    with open(path) as f:
+        return list(csv.DictReader(f, delimiter="\t"))
 
 
 def snakemake(workdir: Path, *args: str) -> subprocess.CompletedProcess:
