@@ -9,7 +9,7 @@ calls the workflow's stage functions:
 
 - true_features: ``compute_true_features`` of a few 224-px images through VGG19's 16 conv
   layers (the embedded weights): seconds per image and peak memory;
-- prepare: ``load_session`` and the decoder's one-off solve set-up (Gram matrix) alone;
+- prepare: ``session_samples`` and the decoder's one-off solve set-up (Gram matrix) alone;
 - train: ``train_decoder`` on the first ``--units`` units of the layer (whole channels: the
   store holds those channels of the layer, at its full spatial size and chunk layout);
 - decode: ``decode_features`` of the test session with that decoder.
@@ -157,10 +157,10 @@ def stage_true_features(args: argparse.Namespace, w: Path) -> dict:
 def stage_prepare(args: argparse.Namespace, w: Path) -> dict:
     import torch
 
-    from pipeline.stages.decoding import load_session
+    from pipeline.stages.decoding import session_samples
 
     torch.set_num_threads(args.threads)
-    X, _ = load_session(w / "train.h5", "ROI_VC = 1")
+    X, _ = session_samples(w / "train.h5", "ROI_VC = 1")
     FastL2Decoder(n_voxels=args.n_voxels, device=args.device).ridge_problem(X)
     return {}
 

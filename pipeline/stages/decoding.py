@@ -23,30 +23,8 @@ from decoders.timing import lagged_samples
 from pipeline.tables import write_tsv
 
 
-def load_session(path: str | os.PathLike, roi: str, labels: str | Mapping = "stimulus_name"
-                 ) -> tuple[np.ndarray, list[str]]:  # fmt: skip
-    """Voxel patterns of an ROI and the stimulus label of each sample of a BData file.
-
-    Parameters
-    ----------
-    path : path
-        BData HDF5 file.
-    roi : str
-        Voxel selection, e.g. ``'ROI_VC = 1'`` or ``'ROI_V1 = 1 | ROI_V2 = 1'``.
-    labels : str or mapping
-        Where the stimulus labels are: a key (``stimulus_name``) or the fields of a
-        :class:`decoders.labels.LabelSpec` (e.g. ``{key: Label, column: 1}``).
-
-    Returns
-    -------
-    X : ndarray (n_samples, n_voxels)
-    labels : list of str
-    """
-    return session_samples(path, roi, labels)
-
-
 def read_session(path: str | os.PathLike, labels: str | Mapping = "stimulus_name") -> tuple[BData, list[str]]:
-    """A BData file and the stimulus label of each of its samples (see :func:`load_session`)."""
+    """A BData file and the stimulus label of each of its samples (see :func:`session_samples`)."""
     if not os.path.exists(path):
         raise FileNotFoundError(f"fMRI file {path} does not exist; fix its path in the config")
     bdata = BData(path)
@@ -61,10 +39,24 @@ def session_samples(path: str | os.PathLike, roi: str, labels: str | Mapping = "
 
     Parameters
     ----------
+    path : path
+        BData HDF5 file.
+    roi : str
+        Voxel selection, e.g. ``'ROI_VC = 1'`` or ``'ROI_V1 = 1 | ROI_V2 = 1'``.
+    labels : str or mapping
+        Where the stimulus labels are: a key (``stimulus_name``) or the fields of a
+        :class:`decoders.labels.LabelSpec` (e.g. ``{key: Label, column: 1}``).
+    voxels : ndarray of bool, optional
+        The voxels kept (the data check's mask for this ROI).
     timing : mapping, optional
         ``{tr_s, delays_s}`` of a movie session (:func:`pipeline.config.session_timing`): each
         frame's sample is the volumes ``delays_s`` after its onset, concatenated
         (:func:`decoders.timing.lagged_samples`).
+
+    Returns
+    -------
+    X : ndarray (n_samples, n_voxels)
+    labels : list of str
     """
     bdata, sample_labels = read_session(path, labels)
     X = select_roi(bdata, roi, path)

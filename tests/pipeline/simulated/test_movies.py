@@ -11,7 +11,7 @@ from pipeline.simulated.movies import (
     pan_zoom_clips,
 )
 from pipeline.simulated.voxel_model import VoxelPopulation
-from pipeline.stages.decoding import load_session, session_samples
+from pipeline.stages.decoding import session_samples
 
 
 def test_canonical_hrf_peaks_at_5_s_with_an_undershoot():
@@ -67,7 +67,7 @@ def test_the_demo_build_writes_clips_and_movie_sessions(tiny_dict, tmp_path):
         "sub-01_perceptionMovieTest_original_VC.h5", "sub-01_perceptionMovieTraining_original_VC.h5"]
     # One volume per TR: 2 clips x 2 showings x (3 frames x 2 s + 6 s rest) + the HRF's 32 s.
     path = session_file(tmp_path, "sub-01", "movie_test")
-    X, volume_labels = load_session(path, "ROI_VC = 1")
+    X, volume_labels = session_samples(path, "ROI_VC = 1")
     assert X.shape == (4 * (3 * 2 + 6) + 32, 420) and volume_labels.count("rest") == 4 * 6 + 32
     # What the decoders see: one sample per frame shown, the volumes 5 and 6 s after its onset.
     X, frames = session_samples(path, "ROI_VC = 1", timing={"tr_s": 1.0, "delays_s": [5.0, 6.0]})

@@ -10,7 +10,7 @@ import pytest
 from decoders.bdata import BData
 from decoders.feature_store import FeatureStore, write_features
 from decoders.shards import ShardedDecoder
-from pipeline.stages.decoding import decode_features, load_session, score_decoding, train_decoder
+from pipeline.stages.decoding import decode_features, score_decoding, session_samples, train_decoder
 
 
 def _session(path, labels, reps, weights, features, rng):
@@ -80,7 +80,7 @@ def test_decode_writes_layer_by_layer_the_store_the_in_memory_writer_wrote(study
     decode_features(study / "test.h5", "ROI_VC = 1", "stimulus_name", models,
                     study / "test_features.h5", study / "decoded.h5")  # fmt: skip
     # What decode_features wrote before it streamed: every layer decoded, then one write.
-    X, sample_labels = load_session(study / "test.h5", "ROI_VC = 1", "stimulus_name")
+    X, sample_labels = session_samples(study / "test.h5", "ROI_VC = 1", "stimulus_name")
     with FeatureStore(study / "test_features.h5") as store:
         image_labels = store.labels
     decoded, train_mean = {}, {}
