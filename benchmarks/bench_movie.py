@@ -66,7 +66,7 @@ def decode_test_features(train: np.ndarray, test: np.ndarray, train_feats: dict,
     t0 = time.perf_counter()
     energy = stimulus_energy(frames, ModelConfig(), progress=True)
     rng = np.random.default_rng(seed)
-    pop = sample_population(ModelConfig(), NoiseConfig(), energy, rng)
+    pop = sample_population(ModelConfig(), NoiseConfig(), (energy.first_channels, energy.second_channels), rng)
     reference = np.arange(len(frames)) < n_train * n_frames
     signal = voxel_signal(pop, energy, reference)
     design = MovieDesign()

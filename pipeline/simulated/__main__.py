@@ -1,11 +1,11 @@
-"""Command line: ``python -m pipeline.simulated [--config FILE] [--out DIR] [--force] [--report]``."""
+"""Command line: ``python -m pipeline.simulated [--config FILE] [--out DIR] [--only PART] [--force] [--report]``."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from pipeline.simulated.build import build_dataset, session_file
+from pipeline.simulated.build import PARTS, build_dataset, session_file
 from pipeline.simulated.checks import reliability_table
 from pipeline.simulated.config import load_config
 
@@ -31,18 +31,29 @@ def main(argv: list[str] | None = None) -> int:
         "--config", help="YAML config (see config/demo_data.yaml); default: built-in demo"
     )
     parser.add_argument("--out", help="output folder (overrides out_dir of the config)")
+    parser.add_argument(
+        "--only",
+        choices=PARTS,
+        help="build one part: the images and image sessions, or the clips and movie sessions "
+        "(default: both; the other part's files are left as they are)",
+    )
     parser.add_argument("--force", action="store_true", help="rebuild even what is up to date")
     parser.add_argument(
         "--report", action="store_true", help="print split-half reliability per ROI"
     )
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     args = parser.parse_args(argv)
+    if args.report and args.only == "movies":
+        parser.error("--report reads the image sessions: drop --only movies, or --report")
     try:
         config = load_config(args.config)
     except (OSError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    result = build_dataset(config, out_dir=args.out, force=args.force, progress=not args.quiet)
+    parts = (args.only,) if args.only else PARTS
+    result = build_dataset(
+        config, out_dir=args.out, force=args.force, progress=not args.quiet, parts=parts
+    )
     print(
         f"demo dataset in {result.out_dir}: built {result.built or 'nothing'}, "
         f"up to date {result.skipped or 'nothing'} ({result.seconds:.1f} s)"

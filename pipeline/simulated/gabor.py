@@ -136,22 +136,18 @@ def _downsample(maps: np.ndarray, factor: int) -> np.ndarray:
     return maps.reshape(*lead, h // factor, factor, w // factor, factor).mean(axis=(-1, -3))
 
 
-def stimulus_energy(images: np.ndarray, cfg: ModelConfig, progress: bool = True) -> Energy:
-    """First- and second-order Gabor energy of stimulus images.
+def energy_channels(cfg: ModelConfig) -> tuple[tuple[Channel, ...], tuple[Channel, ...]]:
+    """The channels of :func:`stimulus_energy`'s maps, known from the model alone.
 
     Parameters
     ----------
-    images : numpy.ndarray
-        uint8 (n, height, width, 3) square RGB stimuli; they span ``cfg.field_of_view_deg``.
     cfg : ModelConfig
-        Field of view, spatial frequencies and orientations.
-    progress : bool
-        Show a progress bar.
+        Spatial frequencies and orientations.
 
     Returns
     -------
-    Energy
-        Maps on grids of :data:`POOL_PX_PER_DEG` and :data:`COARSE_PX_PER_DEG`.
+    first_channels, second_channels : tuple of Channel
+        Descriptions of the first- and second-order channel axes.
     """
     n_ori, sfs = cfg.n_orientations, cfg.spatial_frequencies_cpd
     first_channels = tuple(
@@ -172,6 +168,28 @@ def stimulus_energy(images: np.ndarray, cfg: ModelConfig, progress: bool = True)
         for sf in SECOND_ORDER_SF_CPD
         for k2 in range(n_ori)
     )
+    return first_channels, second_channels
+
+
+def stimulus_energy(images: np.ndarray, cfg: ModelConfig, progress: bool = True) -> Energy:
+    """First- and second-order Gabor energy of stimulus images.
+
+    Parameters
+    ----------
+    images : numpy.ndarray
+        uint8 (n, height, width, 3) square RGB stimuli; they span ``cfg.field_of_view_deg``.
+    cfg : ModelConfig
+        Field of view, spatial frequencies and orientations.
+    progress : bool
+        Show a progress bar.
+
+    Returns
+    -------
+    Energy
+        Maps on grids of :data:`POOL_PX_PER_DEG` and :data:`COARSE_PX_PER_DEG`.
+    """
+    n_ori, sfs = cfg.n_orientations, cfg.spatial_frequencies_cpd
+    first_channels, second_channels = energy_channels(cfg)
     pool = FILTER_PX_PER_DEG // POOL_PX_PER_DEG
     coarse = POOL_PX_PER_DEG // COARSE_PX_PER_DEG
     side = retina_side(cfg)

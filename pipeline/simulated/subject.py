@@ -6,7 +6,7 @@ import numpy as np
 
 from pipeline.simulated.config import DemoConfig, SubjectConfig
 from pipeline.simulated.design import Session, make_session, measure
-from pipeline.simulated.gabor import Energy
+from pipeline.simulated.gabor import Energy, energy_channels
 from pipeline.simulated.voxel_model import VoxelPopulation, sample_population, voxel_signal
 
 
@@ -19,6 +19,24 @@ def set_reps(config: DemoConfig) -> dict[str, int]:
         "artificial": d.artificial_reps,
         "letter": d.letter_reps,
     }
+
+
+def subject_population(subject: SubjectConfig, config: DemoConfig) -> VoxelPopulation:
+    """A subject's voxels, the same in its image and its movie sessions.
+
+    Parameters
+    ----------
+    subject : SubjectConfig
+        Name and seed; the seed's first stream fixes the voxels.
+    config : DemoConfig
+        Model (voxel counts, channels) and noise (SNRs) settings.
+
+    Returns
+    -------
+    VoxelPopulation
+    """
+    return sample_population(config.model, config.noise, energy_channels(config.model),
+                             np.random.default_rng([subject.seed, 0]))  # fmt: skip
 
 
 def simulate_subject(
@@ -45,9 +63,10 @@ def simulate_subject(
     sessions : dict
         Set name -> (responses (n_blocks, n_voxels), session).
     """
-    # Independent streams, so that e.g. changing a set's repetitions leaves the voxels alone.
-    pop_rng, design_rng, noise_rng = (np.random.default_rng([subject.seed, k]) for k in range(3))
-    pop = sample_population(config.model, config.noise, energy, pop_rng)
+    # Independent streams (0: the voxels), so that e.g. changing a set's repetitions leaves the
+    # voxels alone; stream 3 is the movie sessions' (pipeline.simulated.build).
+    design_rng, noise_rng = (np.random.default_rng([subject.seed, k]) for k in (1, 2))
+    pop = subject_population(subject, config)
     reference = np.zeros(len(energy.first), bool)
     reference[set_index["training"]] = True
     signal = voxel_signal(pop, energy, reference)

@@ -138,7 +138,10 @@ def _coordinates(
 
 
 def sample_population(
-    cfg: ModelConfig, noise: NoiseConfig, energy: Energy, rng: np.random.Generator
+    cfg: ModelConfig,
+    noise: NoiseConfig,
+    channels: tuple[tuple[Channel, ...], tuple[Channel, ...]],
+    rng: np.random.Generator,
 ) -> VoxelPopulation:
     """Draw the voxels of one subject.
 
@@ -148,8 +151,9 @@ def sample_population(
         Voxel counts per ROI and the field of view.
     noise : NoiseConfig
         Distribution of single-trial SNRs and the fraction of signal-free voxels.
-    energy : Energy
-        Only its channel descriptions are used.
+    channels : tuple
+        First- and second-order channel descriptions
+        (:func:`pipeline.simulated.gabor.energy_channels`).
     rng : numpy.random.Generator
         The subject's random generator: its seed fixes the receptive-field layout.
 
@@ -170,12 +174,12 @@ def sample_population(
         angle = rng.uniform(-np.pi, np.pi, n)
         x, y = ecc * np.cos(angle), ecc * np.sin(angle)
         sigma = (roi.sigma0 + roi.sigma_slope * ecc) * rng.lognormal(0, 0.15, n)
-        second = rng.gamma(1.0, size=(n, len(energy.second_channels)))
+        second = rng.gamma(1.0, size=(n, len(channels[1])))
         parts.append(
             dict(
                 roi=np.full(n, name),
                 prf=np.stack([x, y, sigma], axis=1),
-                first_weights=_first_order_weights(energy.first_channels, ecc, roi, rng),
+                first_weights=_first_order_weights(channels[0], ecc, roi, rng),
                 second_weights=second / second.sum(axis=1, keepdims=True),
                 second_share=np.full(n, roi.second_order),
                 exponent=roi.exponent + rng.normal(0, 0.03, n),

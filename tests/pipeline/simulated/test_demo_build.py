@@ -120,6 +120,14 @@ def test_cli_builds_and_reports(tiny_dataset, tiny_dict, tmp_path, capsys):
     assert "built nothing" in text
     assert "sub-02 test" in text and "HVC" in text
 
+    # With a movies section, --only images builds no movie part (nothing here: all up to date).
+    config.write_text(yaml.safe_dump(tiny_dict | {"movies": {"n_train": 2, "n_test": 2}}))
+    assert main(["--config", str(config), "--out", str(out), "--quiet", "--only", "images"]) == 0
+    assert "built nothing" in capsys.readouterr().out and not (out / "movies").exists()
+    with pytest.raises(SystemExit):  # the report reads image sessions
+        main(["--config", str(config), "--out", str(out), "--only", "movies", "--report"])
+    assert "--report reads the image sessions" in capsys.readouterr().err
+
 
 def test_cli_bad_config_exits_2(tmp_path, capsys):
     config = tmp_path / "bad.yaml"

@@ -10,7 +10,7 @@ from pipeline.simulated import config_from_dict, session_file
 from pipeline.simulated.checks import expected_split_half, reliability_table, split_half_reliability
 from pipeline.simulated.config import ROIS
 from pipeline.simulated.design import make_session
-from pipeline.simulated.gabor import stimulus_energy
+from pipeline.simulated.gabor import energy_channels, stimulus_energy
 from pipeline.simulated.stimuli import load_set
 from pipeline.simulated.voxel_model import sample_population, voxel_signal
 
@@ -82,7 +82,7 @@ def test_early_areas_carry_more_low_level_information_than_hvc(tiny_dataset):
     test = load_set(tiny_dataset / "images", "test")[1]
     energy = stimulus_energy(np.concatenate([train, test]), cfg.model, progress=False)
     reference = np.arange(len(train) + len(test)) < len(train)
-    pop = sample_population(cfg.model, cfg.noise, energy, np.random.default_rng(1))
+    pop = sample_population(cfg.model, cfg.noise, energy_channels(cfg.model), np.random.default_rng(1))
     signal = voxel_signal(pop, energy, reference)
     target = _colour_map(np.concatenate([train, test]))
     scores = {}
