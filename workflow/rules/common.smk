@@ -44,10 +44,11 @@ wildcard_constraints:
     shard="[0-9]+",
 
 
-def demo_ready():
-    """Demo data is built by a checkpoint: wait for it before listing images."""
+def demo_ready(image_set):
+    """Demo data is built by checkpoints: wait for the one writing a set before listing it (the
+    movie sets' is demo_movies, which only configs with movies run)."""
     if DEMO:
-        checkpoints.demo_data.get()
+        {"images": checkpoints.demo_data, "movies": checkpoints.demo_movies}[demo_part(image_set)].get()
 
 
 def image_check(image_set):
@@ -77,7 +78,7 @@ def all_sets():
 
 
 def image_labels(image_set):
-    demo_ready()
+    demo_ready(image_set)
     return _scanned_labels(image_set)
 
 
@@ -122,30 +123,39 @@ def feature_layers(image_set):
 
 
 def image_files(image_set):
-    """The image files of a set (so that changed images rerun their features), or the demo stamp."""
+    """The image files of a set (so that changed images rerun their features), or the stamp of
+    the demo part that writes it."""
     if DEMO:
-        return [demo_stamp()]
+        return [demo_stamp(demo_part(image_set))]
     return [str(p) for p in sorted(Path(image_dir(image_set)).rglob("*")) if p.is_file()]
 
 
 def demo_inputs(wildcards=None):
-    """The demo stamp, for rules whose params list images (they depend on the demo checkpoint)."""
-    return [demo_stamp()] if DEMO else []
+    """The demo stamp of the job's set (of the image part without one), for rules whose params
+    list images (they depend on that demo checkpoint)."""
+    return [demo_stamp(demo_part(getattr(wildcards, "image_set", None)))] if DEMO else []
 
 
-def demo_outputs():
-    """What the demo-data checkpoint writes: its stamp and every fMRI file of its build (the
-    same whichever of them the config uses, so that adding the movie condition's config does
-    not rebuild the demo)."""
-    from pipeline.simulated import load_config, session_files
+def demo_outputs(part):
+    """What a demo-data checkpoint writes: the stamp and every fMRI file of its part of the
+    build ("images" or "movies"), the same whichever of them the config uses, so that adding
+    the movie condition's config reruns neither checkpoint of a finished demo."""
+    from pipeline.simulated import image_session_files, load_config, movie_session_files
 
-    return [demo_stamp()] + sorted(str(p) for p in session_files(load_config(DEMO)))
+    files = {"images": image_session_files, "movies": movie_session_files}[part](load_config(DEMO))
+    return [demo_stamp(part)] + sorted(str(p) for p in files)
 
 
-def demo_stamp():
-    from pipeline.simulated import load_config
+def demo_part(image_set=None):
+    """The part of the demo build that writes a set: "movies" for a movie set, else "images"."""
+    return "movies" if image_set is not None and is_movie_set(config, image_set) else "images"
 
-    return str(Path(load_config(DEMO).out_dir) / "build_stamp.json")
+
+def demo_stamp(part):
+    """The stamp file of a part of the demo build."""
+    from pipeline.simulated import MOVIE_STAMP_FILE, STAMP_FILE, load_config
+
+    return str(Path(load_config(DEMO).out_dir) / {"images": STAMP_FILE, "movies": MOVIE_STAMP_FILE}[part])
 
 
 def per_job(image_set):
@@ -157,7 +167,7 @@ def chunks(image_set):
     if is_movie_set(config, image_set):
         from pipeline.movie_sets import clips_of
 
-        demo_ready()
+        demo_ready(image_set)
         n = len(clips_of(_scanned_labels(image_set))[0])
     else:
         n = len(image_labels(image_set))

@@ -1,12 +1,14 @@
-# Stage 1: the embedded default dataset (when configured) and the data check every computing rule waits for.
+# Stage 1: the embedded default dataset (when configured; its movie part only when used) and the
+# data check every computing rule waits for.
 
 if DEMO:
 
+    # The images and image sessions; `make demo` runs this one only.
     checkpoint demo_data:
         input:
             DEMO,
         output:
-            demo_outputs(),
+            demo_outputs("images"),
         log:
             "logs/demo_data.log",
         conda:
@@ -14,6 +16,26 @@ if DEMO:
         threads: 1
         resources:
             mem_mb=2000,
+        params:
+            part="images",
+        script:
+            "../scripts/demo_data.py"
+
+    # The clips and movie sessions: run only when the config uses a movie set or session.
+    checkpoint demo_movies:
+        input:
+            DEMO,
+        output:
+            demo_outputs("movies"),
+        log:
+            "logs/demo_movies.log",
+        conda:
+            "../envs/icnn.yaml"
+        threads: 1
+        resources:
+            mem_mb=2000,
+        params:
+            part="movies",
         script:
             "../scripts/demo_data.py"
 
