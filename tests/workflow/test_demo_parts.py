@@ -67,7 +67,7 @@ def test_image_demo_writes_no_movies_and_adding_them_reruns_no_image_job(tmp_pat
     assert not (data / "movies").exists() and not list(data.glob("*Movie*")) and not (data / "movie_stamp.json").exists()
 
     (tmp_path / "config/movies.yaml").write_text(yaml.safe_dump(_movie_part(), sort_keys=False))
-    both = ["--configfile", "config/config.yaml", "config/movies.yaml"]
+    both = ["--configfile", *(str(tmp_path / "config" / name) for name in ("config.yaml", "movies.yaml"))]
     # Before the movie part exists, the plan starts with it (what follows it is not known yet).
     plan = snakemake(tmp_path, "-n", *both)
     assert plan.returncode == 0, plan.stderr[-4000:]
