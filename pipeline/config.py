@@ -48,20 +48,55 @@ def subject_test_sets(config: Mapping, subject: str) -> list[str]:
     return list(config["subjects"][subject]["test"])
 
 
+#: The keys that narrow a layer set to some of the config's subjects, ROIs and test image sets.
+SCOPE_KEYS = ("subjects", "rois", "image_sets")
+
+
 def layer_sets(config: Mapping) -> dict[str, dict[str, list[str]]]:
-    """Every reconstruction layer set as ``{name: {"layers": [...], "variants": [...]}}``.
+    """Every reconstruction layer set with its scope, as ``{name: {"layers", "variants",
+    "subjects", "rois", "image_sets"}}``.
 
     A layer set is written either as a list of layers (reconstructed with every variant) or
-    as ``{layers: [...], variants: [...]}`` (with those variants only).
+    as ``{layers, variants}`` (with those variants only), optionally narrowed by ``subjects``,
+    ``rois`` and ``image_sets`` (test image sets); what is not narrowed is every entry of the
+    config (a study's experiments need not cross every subject, ROI and image set).
     """
     rec = config["reconstruction"]
+    every = {
+        "subjects": list(config["subjects"]),
+        "rois": list(config["rois"]),
+        "image_sets": _test_sets(config),
+    }
     out = {}
     for name, entry in rec["layer_sets"].items():
         if isinstance(entry, Mapping):
             out[name] = {"layers": list(entry["layers"]), "variants": list(entry["variants"])}
+            out[name].update({key: list(entry.get(key) or every[key]) for key in SCOPE_KEYS})
         else:
-            out[name] = {"layers": list(entry), "variants": list(rec["variants"])}
+            out[name] = {"layers": list(entry), "variants": list(rec["variants"]), **every}
     return out
+
+
+def decoded_conditions(config: Mapping, layer_set: str | None = None) -> list[tuple[str, str, str]]:
+    """(subject, roi, image_set) of the decoded-feature reconstructions of a layer set (of any,
+    with ``layer_set`` None), in config order.
+
+    Parameters
+    ----------
+    config : mapping
+        The validated workflow config.
+    layer_set : str, optional
+        Name of one layer set.
+    """
+    sets = layer_sets(config)
+    scopes = [sets[layer_set]] if layer_set else list(sets.values())
+    return [(s, r, t) for s in config["subjects"] for r in config["rois"]
+            for t in subject_test_sets(config, s)
+            if any(s in e["subjects"] and r in e["rois"] and t in e["image_sets"] for e in scopes)]  # fmt: skip
+
+
+def _test_sets(config: Mapping) -> list[str]:
+    return sorted({t for entry in config["subjects"].values() for t in entry["test"]})
 
 
 def _demo_out_dir(config: Mapping) -> str | None:
@@ -182,6 +217,12 @@ def check_config(config: Mapping) -> None:
             raise ConfigError(f"reconstruction.layer_sets.{name}: layers {unknown} are not in "
                               f"encoder.layers {list(enc['layers'])}; add them there (they are decoded) "
                               "or remove them here")  # fmt: skip
+        for key, known in (("subjects", config["subjects"]), ("rois", config["rois"]),
+                           ("image_sets", _test_sets(config))):  # fmt: skip
+            stray = [x for x in entry[key] if x not in known]
+            if stray:
+                raise ConfigError(f"reconstruction.layer_sets.{name}.{key}: {stray} are not among "
+                                  f"the config's {key} {list(known)}; fix the name or add it there")  # fmt: skip
         stray = [v for v in entry["variants"] if v not in rec["variants"]]
         if stray:
             raise ConfigError(f"reconstruction.layer_sets.{name}.variants: {stray} are not in "
@@ -195,6 +236,13 @@ def check_config(config: Mapping) -> None:
     for key, names in (("layer_set", sets), ("subject", config["subjects"]), ("roi", config["rois"])):
         if figures.get(key) and figures[key] not in names:
             raise ConfigError(f"figures.{key}: {figures[key]!r} is not one of {list(names)}")
+    for grid, entry in (figures.get("grids") or {}).items():
+        for key, names in (("layer_sets", sets), ("subjects", config["subjects"]), ("rois", config["rois"]),
+                           ("image_set", _test_sets(config))):  # fmt: skip
+            given = entry.get(key) or []
+            stray = [x for x in ([given] if isinstance(given, str) else given) if x not in names]
+            if stray:
+                raise ConfigError(f"figures.grids.{grid}.{key}: {stray} not among {list(names)}")
     for variant in rec["variants"]:
         if variant not in VARIANTS:
             raise ConfigError(f"reconstruction.variants: unknown {variant!r}; choose from {VARIANTS}")
