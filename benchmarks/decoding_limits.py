@@ -85,6 +85,8 @@ def main() -> None:
     parser.add_argument("--set", default="test", help="natural set scored: test or validation")
     parser.add_argument("--size", type=int, default=64)
     parser.add_argument("--units", type=int, default=500)
+    parser.add_argument("--parts", default="rois,decoder,training,colour,size",
+                        help="comma-separated measurements to run")  # fmt: skip
     args = parser.parse_args()
     start = time.perf_counter()
     if args.config:
@@ -112,30 +114,31 @@ def main() -> None:
 
     print(f"{sub}, {len(ids_tr)} training / {len(ids_te)} {args.set} images, {args.size} px, "
           f"{args.units} units per layer; cells: profile r / pattern identification")  # fmt: skip
+    parts = set(args.parts.split(","))
     print("ROI    " + "  ".join(f"{layer:>12}" for layer in LAYERS))
-    for roi in ROIS:
+    for roi in ROIS if "rois" in parts else ():
         cells = [_score(*data(roi), f_tr[layer], f_te[layer], 100.0, 100) for layer in LAYERS]
         print(f"{roi:6} " + "  ".join(f"{r:5.3f} / {i:4.2f}" for r, i in cells))
     vc = data("VC")
     print("\nVC, alpha x n_voxels (mean over layers of profile r / identification)")
-    for alpha in (10.0, 100.0, 1000.0):
+    for alpha in (10.0, 100.0, 1000.0) if "decoder" in parts else ():
         for n_voxels in (100, 500, 2000, None):
             cells = [_score(*vc, f_tr[layer], f_te[layer], alpha, n_voxels) for layer in LAYERS]
             r, i = np.mean(cells, axis=0)
             print(f"  alpha {alpha:6g} n_voxels {n_voxels!s:>5}: {r:.3f} / {i:.3f}")
     print("\nVC, training images used (alpha 100, n_voxels 500; mean over layers)")
-    for n in (60, 120, len(ids_tr)):
+    for n in (60, 120, len(ids_tr)) if "training" in parts else ():
         rows = np.asarray(ids_tr)[rng.permutation(len(ids_tr))[:n]]
         cells = [_score(*vc, f_tr[layer], f_te[layer], 100.0, 500, rows) for layer in LAYERS]
         r, i = np.mean(cells, axis=0)
         print(f"  {n:4d} images: {r:.3f} / {i:.3f}")
     print("\ncolour: 8x8 opponent thumbnails (alpha 100, n_voxels 500): profile r / identification")
     thumb_tr, thumb_te = _opponent_thumbnails(im_tr), _opponent_thumbnails(im_te)
-    for roi in ("V1", "VC"):
+    for roi in ("V1", "VC") if "colour" in parts else ():
         cells = {c: _score(*data(roi), thumb_tr[c], thumb_te[c], 100.0, 500) for c in thumb_tr}
         print(f"  {roi:3}: " + "  ".join(f"{c} {r:.3f} / {i:.2f}" for c, (r, i) in cells.items()))
     print("\nimage size: EfficientNet-Lite0 identification of the true images shrunk to S px")
-    for size in (32, 64, 128):
+    for size in (32, 64, 128) if "size" in parts else ():
         print(f"  {size:4d} px: {feature_identification(_resize(im_te, size), im_te).mean():.3f}")
     print(f"\n{time.perf_counter() - start:.0f} s")
 

@@ -62,7 +62,7 @@ class StimulusConfig:
     n_train: int = 240
     n_test: int | None = None
     test_photos: tuple[str, ...] = TEST_PHOTOS
-    n_validation: int | None = None
+    n_validation: int | None = 12
     validation_photos: tuple[str, ...] = VALIDATION_PHOTOS
     crop_scales: tuple[float, ...] = (1.0, 0.75, 0.5)
     letters: str = "ACEINORSTU"

@@ -31,7 +31,7 @@ def test_counts_ids_and_files(index, tiny_dataset, tiny_config):
     counts = {
         s: sum(r["set"] == s for r in index) for s in (*SPLITS, "artificial", "letter")
     }
-    assert counts == {"training": 60, "test": 10, "validation": 4, "artificial": 40, "letter": 10}
+    assert counts == {"training": 60, "test": 10, "validation": 12, "artificial": 40, "letter": 10}
     ids = [r["id"] for r in index]
     assert len(set(ids)) == len(ids)
     for row in index:
@@ -70,9 +70,11 @@ def test_training_test_and_validation_photos_are_disjoint(index, tiny_dataset, t
 
 
 def test_held_out_photos_are_shown_whole_first(index):
-    # One validation image per photo (n_validation null): the centred square, unflipped.
+    # Crops cut from the validation photos in turn, the first of each the centred square, unflipped.
     rows = [r for r in index if r["set"] == "validation"]
-    assert [r["id"] for r in rows] == [f"{p}-001" for p in ("astronaut", "flower", "coins", "gravel")]
+    assert [r["id"] for r in rows[:5]] == [
+        *(f"{p}-001" for p in ("astronaut", "flower", "coins", "gravel")), "astronaut-002"
+    ]
     h, w = load_photo("astronaut").shape[:2]
     assert rows[0]["detail"] == f"x0={(w - h) // 2} y0=0 side={h} flip=0"
 
