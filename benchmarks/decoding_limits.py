@@ -85,6 +85,8 @@ def main() -> None:
     parser.add_argument("--set", default="test", help="natural set scored: test or validation")
     parser.add_argument("--size", type=int, default=64)
     parser.add_argument("--units", type=int, default=500)
+    parser.add_argument("--alphas", default="10,100,1000", help="decoder alphas compared")
+    parser.add_argument("--n-voxels", default="100,500,2000,all", help="decoder n_voxels compared")
     parser.add_argument("--parts", default="rois,decoder,training,colour,size",
                         help="comma-separated measurements to run")  # fmt: skip
     args = parser.parse_args()
@@ -121,8 +123,9 @@ def main() -> None:
         print(f"{roi:6} " + "  ".join(f"{r:5.3f} / {i:4.2f}" for r, i in cells))
     vc = data("VC")
     print("\nVC, alpha x n_voxels (mean over layers of profile r / identification)")
-    for alpha in (10.0, 100.0, 1000.0) if "decoder" in parts else ():
-        for n_voxels in (100, 500, 2000, None):
+    alphas = [float(a) for a in args.alphas.split(",")] if "decoder" in parts else []
+    for alpha in alphas:
+        for n_voxels in [None if n == "all" else int(n) for n in args.n_voxels.split(",")]:
             cells = [_score(*vc, f_tr[layer], f_te[layer], alpha, n_voxels) for layer in LAYERS]
             r, i = np.mean(cells, axis=0)
             print(f"  alpha {alpha:6g} n_voxels {n_voxels!s:>5}: {r:.3f} / {i:.3f}")

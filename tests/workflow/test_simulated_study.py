@@ -19,7 +19,7 @@ TINY_SUBJECTS = ("sub-01", "sub-02")
 
 def tiny_version() -> dict:
     """The study's config on the tiny dataset: 2 subjects, 32 px, 3 layers, 5 iterations."""
-    config = yaml.safe_load(STUDY.read_text())
+    config = yaml.safe_load(STUDY.read_text().replace("data/simstudy/", "data/demo/"))
     config["demo_data"] = None
     config["subjects"] = {s: config["subjects"][s] for s in TINY_SUBJECTS}
     config["encoder"].update(image_size=32, layers=LAYERS)
