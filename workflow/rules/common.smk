@@ -263,14 +263,15 @@ def grid_rows(image_set):
 
 def study_grid_rows(grid):
     """Row label -> chunk folders of a grid of figures.grids: every produced combination of its
-    layer sets, variants, subjects and ROIs from decoded features (then from true features,
+    layer sets, variants, subjects and ROIs (defaults: the figure's layer set, the first
+    variant, the figure's subject and ROI) from decoded features (then from true features,
     with ``true``); a label names only what varies."""
     entry = FIG["grids"][grid]
     t = entry["image_set"]
     axes = {"layer_sets": entry.get("layer_sets") or [FIGURE_LAYER_SET],
             "variants": entry.get("variants") or REC["variants"][:1],
-            "subjects": entry.get("subjects") or list(config["subjects"])[:1],
-            "rois": entry.get("rois") or list(config["rois"])[:1]}
+            "subjects": entry.get("subjects") or [FIG.get("subject") or next(iter(config["subjects"]))],
+            "rois": entry.get("rois") or [FIG.get("roi") or next(iter(config["rois"]))]}
 
     def label(*parts):
         return " ".join(p for p, key in zip(parts, axes) if p and len(axes[key]) > 1) or parts[1]
@@ -284,6 +285,9 @@ def study_grid_rows(grid):
                         rows[label(ls, v, s, r)] = decoded_chunk_dirs(s, r, ls, v, t)
             if entry.get("true") and v in LAYER_SETS[ls]["variants"] and t in LAYER_SETS[ls]["image_sets"]:
                 rows[f"{label(ls, v, '', '')}\ntrue features"] = true_chunk_dirs(ls, v, t)
+    if not rows:
+        raise ValueError(f"figures.grids.{grid}: no layer set reconstructs these conditions; "
+                         "check its layer_sets, variants, subjects and rois against the layer sets' scopes")
     return rows
 
 
