@@ -23,8 +23,9 @@ def test_schema_lists_exactly_the_registry():
     # Every place that names variants refers to that one list.
     text = SCHEMA.read_text()
     assert len(re.findall(r"icnn_[a-z_]+", text)) == len(VARIANTS)
-    # reconstruction.variants, a layer set's variants, the options keys, a published condition
-    assert text.count('$ref: "#/$defs/variant"') == 4
+    # reconstruction.variants, a layer set's variants, the options keys, a published condition,
+    # a figure grid's variants
+    assert text.count('$ref: "#/$defs/variant"') == 5
 
 
 def test_workflow_code_asks_the_registry():
