@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import re
+import shutil
 import subprocess
 import sys
 
@@ -36,10 +37,13 @@ def tiny_version() -> dict:
     return config
 
 
-def test_study_config_dry_run():
+def test_study_config_dry_run(tmp_path):
+    # In an empty folder (as a fresh clone), so that no earlier run's files are counted.
+    shutil.copytree(ROOT / "config", tmp_path / "config")
     result = subprocess.run([sys.executable, "-m", "snakemake", "--snakefile", str(ROOT / "Snakefile"),
-                             "--nolock", "-n", "--cores", "2", "--configfile", str(STUDY)],
-                            cwd=ROOT, capture_output=True, text=True)  # fmt: skip
+                             "--directory", str(tmp_path), "-n", "--cores", "2",
+                             "--configfile", str(tmp_path / "config" / STUDY.name)],
+                            capture_output=True, text=True)  # fmt: skip
     assert result.returncode == 0, result.stderr[-3000:]
     # 3 subjects' VC, plus sub-01's five single areas for the shapes: 8 x 5 layers.
     assert re.search(r"train_decoder\s+40\b", result.stdout), result.stdout[-3000:]
