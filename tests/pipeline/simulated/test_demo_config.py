@@ -36,9 +36,9 @@ def test_build_stamps_are_unchanged():
     # Recorded before the move to a schema; a change here rebuilds the demo dataset.
     config = load_config(EXAMPLE)
     assert config.digest("stimuli") == (
-        "e22a94316e1b287f452c63625afd776adfeaae21aa26487d7bf9ff37db2d8d80")  # fmt: skip
+        "196d37831ad824d4fdca97f0b152b9943a9b45bbbd04ab513ce6a4e73d605e15")  # fmt: skip
     assert config.digest("stimuli", "model", "noise", "design") == (
-        "69efea62feaca1578a79ed3328c62b06385ea8ef88f599d8b33904284fc359dc")  # fmt: skip
+        "76c37d7ca935c3cd1961d9bbdd858dd334e171dd44e08f2823924daa1bc8ca76")  # fmt: skip
 
 
 def test_nested_under_demo_data_key(tmp_path):
