@@ -1,7 +1,7 @@
 """What limits recognisability from decoded features in the simulated study: a measurement.
 
-Builds (or reuses) one simulated subject and reports, on the natural images of ``--set`` (the
-test images by default; any natural set the data config builds):
+Builds (or reuses) one simulated subject and reports, on the natural test images (or the
+validation images, ``--set validation``):
 
 - feature decoding per ROI and layer: mean profile r over sampled units and pairwise
   identification of the decoded patterns (chance 0.5);
@@ -82,9 +82,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=Path("/tmp/decoding_limits"))
     parser.add_argument("--config", type=Path, help="demo_data YAML (default: the built-in one, sub-01)")
-    parser.add_argument("--set", default="test", help="natural image set scored (default: test)")
+    parser.add_argument("--set", default="test", help="natural set scored: test or validation")
     parser.add_argument("--size", type=int, default=64)
     parser.add_argument("--units", type=int, default=500)
+    parser.add_argument("--alphas", default="10,100,1000", help="decoder alphas compared")
+    parser.add_argument("--n-voxels", default="100,500,2000,all", help="decoder n_voxels compared")
+    parser.add_argument("--parts", default="rois,decoder,training,colour,size",
+                        help="comma-separated measurements to run")  # fmt: skip
     args = parser.parse_args()
     start = time.perf_counter()
     if args.config:
@@ -112,30 +116,32 @@ def main() -> None:
 
     print(f"{sub}, {len(ids_tr)} training / {len(ids_te)} {args.set} images, {args.size} px, "
           f"{args.units} units per layer; cells: profile r / pattern identification")  # fmt: skip
+    parts = set(args.parts.split(","))
     print("ROI    " + "  ".join(f"{layer:>12}" for layer in LAYERS))
-    for roi in ROIS:
+    for roi in ROIS if "rois" in parts else ():
         cells = [_score(*data(roi), f_tr[layer], f_te[layer], 100.0, 100) for layer in LAYERS]
         print(f"{roi:6} " + "  ".join(f"{r:5.3f} / {i:4.2f}" for r, i in cells))
     vc = data("VC")
     print("\nVC, alpha x n_voxels (mean over layers of profile r / identification)")
-    for alpha in (10.0, 100.0, 1000.0):
-        for n_voxels in (100, 500, 2000, None):
+    alphas = [float(a) for a in args.alphas.split(",")] if "decoder" in parts else []
+    for alpha in alphas:
+        for n_voxels in [None if n == "all" else int(n) for n in args.n_voxels.split(",")]:
             cells = [_score(*vc, f_tr[layer], f_te[layer], alpha, n_voxels) for layer in LAYERS]
             r, i = np.mean(cells, axis=0)
             print(f"  alpha {alpha:6g} n_voxels {n_voxels!s:>5}: {r:.3f} / {i:.3f}")
     print("\nVC, training images used (alpha 100, n_voxels 500; mean over layers)")
-    for n in (60, 120, len(ids_tr)):
+    for n in (60, 120, len(ids_tr)) if "training" in parts else ():
         rows = np.asarray(ids_tr)[rng.permutation(len(ids_tr))[:n]]
         cells = [_score(*vc, f_tr[layer], f_te[layer], 100.0, 500, rows) for layer in LAYERS]
         r, i = np.mean(cells, axis=0)
         print(f"  {n:4d} images: {r:.3f} / {i:.3f}")
     print("\ncolour: 8x8 opponent thumbnails (alpha 100, n_voxels 500): profile r / identification")
     thumb_tr, thumb_te = _opponent_thumbnails(im_tr), _opponent_thumbnails(im_te)
-    for roi in ("V1", "VC"):
+    for roi in ("V1", "VC") if "colour" in parts else ():
         cells = {c: _score(*data(roi), thumb_tr[c], thumb_te[c], 100.0, 500) for c in thumb_tr}
         print(f"  {roi:3}: " + "  ".join(f"{c} {r:.3f} / {i:.2f}" for c, (r, i) in cells.items()))
     print("\nimage size: EfficientNet-Lite0 identification of the true images shrunk to S px")
-    for size in (32, 64, 128):
+    for size in (32, 64, 128) if "size" in parts else ():
         print(f"  {size:4d} px: {feature_identification(_resize(im_te, size), im_te).mean():.3f}")
     print(f"\n{time.perf_counter() - start:.0f} s")
 

@@ -48,19 +48,32 @@ def subject_test_sets(config: Mapping, subject: str) -> list[str]:
     return list(config["subjects"][subject]["test"])
 
 
+#: The keys that narrow a layer set to some of the config's subjects, ROIs and test image sets.
+SCOPE_KEYS = ("subjects", "rois", "image_sets")
+
+
 def layer_sets(config: Mapping) -> dict[str, dict[str, list[str]]]:
-    """Every reconstruction layer set as ``{name: {"layers": [...], "variants": [...]}}``.
+    """Every reconstruction layer set with its scope, as ``{name: {"layers", "variants",
+    "subjects", "rois", "image_sets"}}``.
 
     A layer set is written either as a list of layers (reconstructed with every variant) or
-    as ``{layers: [...], variants: [...]}`` (with those variants only).
+    as ``{layers, variants}`` (with those variants only), optionally narrowed by ``subjects``,
+    ``rois`` and ``image_sets`` (test image sets); what is not narrowed is every entry of the
+    config (a study's experiments need not cross every subject, ROI and image set).
     """
     rec = config["reconstruction"]
+    every = {
+        "subjects": list(config["subjects"]),
+        "rois": list(config["rois"]),
+        "image_sets": _test_sets(config),
+    }
     out = {}
     for name, entry in rec["layer_sets"].items():
         if isinstance(entry, Mapping):
             out[name] = {"layers": list(entry["layers"]), "variants": list(entry["variants"])}
+            out[name].update({key: list(entry.get(key) or every[key]) for key in SCOPE_KEYS})
         else:
-            out[name] = {"layers": list(entry), "variants": list(rec["variants"])}
+            out[name] = {"layers": list(entry), "variants": list(rec["variants"]), **every}
     return out
 
 
@@ -75,12 +88,14 @@ def set_folder(config: Mapping, name: str) -> str:
 
 
 def set_layer_sets(config: Mapping, name: str) -> dict[str, dict[str, list[str]]]:
-    """The layer sets reconstructing a stimulus set: ``movie.layer_sets`` for a movie set,
-    else :func:`layer_sets`."""
+    """The layer sets reconstructing stimulus set ``name``, with their scopes (as
+    :func:`layer_sets`): ``movie.layer_sets`` (every subject and ROI) for a movie set, else the
+    layer sets whose scope has the image set."""
     if is_movie_set(config, name):
-        return {k: {"layers": list(v["layers"]), "variants": list(v["variants"])}
+        every = {"subjects": list(config["subjects"]), "rois": list(config["rois"]), "image_sets": [name]}
+        return {k: {"layers": list(v["layers"]), "variants": list(v["variants"]), **every}
                 for k, v in config["movie"]["layer_sets"].items()}  # fmt: skip
-    return layer_sets(config)
+    return {k: v for k, v in layer_sets(config).items() if name in v["image_sets"]}
 
 
 def session_timing(config: Mapping, name: str) -> dict | None:
@@ -129,6 +144,31 @@ def _check_movies(config: Mapping) -> None:
                 variant_options(variant, ((config["reconstruction"].get("options") or {}).get(variant)))
             except (ValueError, TypeError) as error:
                 raise ConfigError(f"reconstruction.options.{variant}: {error}") from error
+
+
+def decoded_conditions(config: Mapping, layer_set: str | None = None) -> list[tuple[str, str, str]]:
+    """(subject, roi, test set) of the decoded-feature reconstructions of an image layer set (of
+    any layer set, the movie sets' included, with ``layer_set`` None), in config order.
+
+    Parameters
+    ----------
+    config : mapping
+        The validated workflow config.
+    layer_set : str, optional
+        Name of one layer set of ``reconstruction.layer_sets``.
+    """
+    out = []
+    for s in config["subjects"]:
+        for t in subject_test_sets(config, s):
+            scopes = [layer_sets(config)[layer_set]] if layer_set else set_layer_sets(config, t).values()
+            out += [(s, r, t) for r in config["rois"]
+                    if any(s in e["subjects"] and r in e["rois"] and t in e["image_sets"] for e in scopes)]  # fmt: skip
+    return out
+
+
+def _test_sets(config: Mapping) -> list[str]:
+    """The test image sets of the config's subjects (not the movie sets)."""
+    return sorted({t for entry in config["subjects"].values() for t in entry["test"] if not is_movie_set(config, t)})
 
 
 def _demo_out_dir(config: Mapping) -> str | None:
@@ -249,6 +289,12 @@ def check_config(config: Mapping) -> None:
             raise ConfigError(f"reconstruction.layer_sets.{name}: layers {unknown} are not in "
                               f"encoder.layers {list(enc['layers'])}; add them there (they are decoded) "
                               "or remove them here")  # fmt: skip
+        for key, known in (("subjects", config["subjects"]), ("rois", config["rois"]),
+                           ("image_sets", _test_sets(config))):  # fmt: skip
+            stray = [x for x in entry[key] if x not in known]
+            if stray:
+                raise ConfigError(f"reconstruction.layer_sets.{name}.{key}: {stray} are not among "
+                                  f"the config's {key} {list(known)}; fix the name or add it there")  # fmt: skip
         stray = [v for v in entry["variants"] if v not in rec["variants"]]
         if stray:
             raise ConfigError(f"reconstruction.layer_sets.{name}.variants: {stray} are not in "
@@ -262,6 +308,13 @@ def check_config(config: Mapping) -> None:
     for key, names in (("layer_set", sets), ("subject", config["subjects"]), ("roi", config["rois"])):
         if figures.get(key) and figures[key] not in names:
             raise ConfigError(f"figures.{key}: {figures[key]!r} is not one of {list(names)}")
+    for grid, entry in (figures.get("grids") or {}).items():
+        for key, names in (("layer_sets", sets), ("subjects", config["subjects"]), ("rois", config["rois"]),
+                           ("image_set", _test_sets(config))):  # fmt: skip
+            given = entry.get(key) or []
+            stray = [x for x in ([given] if isinstance(given, str) else given) if x not in names]
+            if stray:
+                raise ConfigError(f"figures.grids.{grid}.{key}: {stray} not among {list(names)}")
     for variant in rec["variants"]:
         if variant not in VARIANTS:
             raise ConfigError(f"reconstruction.variants: unknown {variant!r}; choose from {VARIANTS}")

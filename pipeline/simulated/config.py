@@ -23,6 +23,11 @@ SCHEMA = Path(__file__).with_name("config.schema.yaml")
 _NAME = "demo_data config"
 #: The simulated visual areas, from early to late; the keys of per-ROI settings.
 ROIS: tuple[str, ...] = ("V1", "V2", "V3", "V4", "HVC")
+#: The default split of the photo catalogue: distinct photos to test and to validate on (objects
+#: and textures in each); the other photos (clock, horse, hubble, retina, ihc, grass, cell,
+#: text) give the training crops.
+TEST_PHOTOS = ("chelsea", "coffee", "rocket", "grace_hopper", "camera", "china", "brick")
+VALIDATION_PHOTOS = ("astronaut", "flower", "coins", "gravel")
 
 
 @dataclass(frozen=True)
@@ -35,10 +40,16 @@ class StimulusConfig:
         Side of every square stimulus image in pixels.
     n_train : int
         Number of natural training crops.
-    n_test : int
-        Number of natural test crops (cut from ``test_photos`` only).
+    n_test : int or None
+        Number of natural test crops, cut from ``test_photos`` in turn; None: one per photo.
     test_photos : tuple of str
         Catalogue names of the photos reserved for the test set.
+    n_validation : int or None
+        Number of natural validation crops, cut from ``validation_photos`` in turn; None: one
+        per photo.
+    validation_photos : tuple of str
+        Catalogue names of the photos reserved for the validation set, on which settings are
+        chosen (never on the test set). Every other photo is cut into training crops.
     crop_scales : tuple of float
         Crop sides as fractions of a photo's short side.
     letters : str
@@ -49,8 +60,10 @@ class StimulusConfig:
 
     image_size: int = 128
     n_train: int = 240
-    n_test: int = 20
-    test_photos: tuple[str, ...] = ("chelsea", "coffee", "rocket", "grace_hopper", "camera")
+    n_test: int | None = None
+    test_photos: tuple[str, ...] = TEST_PHOTOS
+    n_validation: int | None = 12
+    validation_photos: tuple[str, ...] = VALIDATION_PHOTOS
     crop_scales: tuple[float, ...] = (1.0, 0.75, 0.5)
     letters: str = "ACEINORSTU"
     seed: int = 0
@@ -261,12 +274,18 @@ def load_config(path: str | Path | None) -> DemoConfig:
 def _check(config: DemoConfig) -> None:
     """What the schema cannot express: cross-references to the photo catalogue, uniqueness."""
     s = config.stimuli
-    unknown = sorted(set(s.test_photos) - set(CATALOGUE))
-    if unknown:
+    for key in ("test_photos", "validation_photos"):
+        unknown = sorted(set(getattr(s, key)) - set(CATALOGUE))
+        if unknown:
+            fail("demo_data", f"stimuli.{key}",
+                 f"unknown photo(s) {unknown}; choose from {sorted(CATALOGUE)}")  # fmt: skip
+    shared = sorted(set(s.test_photos) & set(s.validation_photos))
+    if shared:
+        fail("demo_data", "stimuli.validation_photos",
+             f"{shared} also test; validate on other photos than the test")  # fmt: skip
+    if len(set(s.test_photos) | set(s.validation_photos)) == len(CATALOGUE):
         fail("demo_data", "stimuli.test_photos",
-             f"unknown photo(s) {unknown}; choose from {sorted(CATALOGUE)}")  # fmt: skip
-    if len(set(s.test_photos)) == len(CATALOGUE):
-        fail("demo_data", "stimuli.test_photos", "leaves no photo for training; list fewer test photos")
+             "test and validation photos leave none for training; list fewer")  # fmt: skip
     if len(set(s.letters)) != len(s.letters):
         fail("demo_data", "stimuli.letters", f"must be distinct letters or digits, got {s.letters!r}")
     m = config.movies

@@ -19,6 +19,7 @@ from pipeline.simulated.photos import CATALOGUE, load_photo
 SETS: dict[str, str] = {
     "training": "perceptionNaturalImageTraining",
     "test": "perceptionNaturalImageTest",
+    "validation": "perceptionNaturalImageValidation",
     "artificial": "perceptionArtificialImage",
     "letter": "perceptionLetterImage",
 }
@@ -46,6 +47,25 @@ def _overlap(a: tuple[int, int, int], b: tuple[int, int, int]) -> float:
     return inter / (a[2] ** 2 + b[2] ** 2 - inter)
 
 
+def _distinct_box(
+    h: int,
+    w: int,
+    scales: tuple[float, ...],
+    taken: list[tuple[tuple[int, int, int], bool]],
+    max_overlap: float,
+    rng: np.random.Generator,
+) -> tuple[tuple[int, int, int] | None, bool]:
+    """A random square box (x0, y0, side) and flip overlapping no taken crop of the same flip
+    by more than ``max_overlap``; (None, False) after 1,000 tries."""
+    for _ in range(1000):
+        side = round(float(rng.choice(scales)) * min(h, w))
+        box = (int(rng.integers(0, w - side + 1)), int(rng.integers(0, h - side + 1)), side)
+        flip = bool(rng.random() < 0.5)
+        if all(f != flip or _overlap(box, b) <= max_overlap for b, f in taken):
+            return box, flip
+    return None, False
+
+
 def natural_crops(
     photos: list[str],
     n: int,
@@ -53,6 +73,7 @@ def natural_crops(
     set_name: str,
     rng: np.random.Generator,
     max_overlap: float,
+    centre_first: bool = False,
 ) -> list[Stimulus]:
     """Cut square crops (random scale, position and mirror flip) from photos, in turn.
 
@@ -71,6 +92,9 @@ def natural_crops(
     max_overlap : float
         Largest allowed intersection-over-union between two crops of one photo with the
         same flip; keeps the crops of a set distinct.
+    centre_first : bool
+        The first crop of each photo is its centred square at the largest crop scale, unflipped
+        (a held-out photo shown once is shown whole, as recognisable as it gets).
 
     Returns
     -------
@@ -83,18 +107,17 @@ def natural_crops(
         name = photos[k % len(photos)]
         photo = load_photo(name)
         h, w = photo.shape[:2]
-        for _ in range(1000):
-            side = round(float(rng.choice(cfg.crop_scales)) * min(h, w))
-            x0, y0 = int(rng.integers(0, w - side + 1)), int(rng.integers(0, h - side + 1))
-            flip = bool(rng.random() < 0.5)
-            box = (x0, y0, side)
-            if all(f != flip or _overlap(box, b) <= max_overlap for b, f in taken[name]):
-                break
+        if centre_first and not taken[name]:
+            side = round(max(cfg.crop_scales) * min(h, w))
+            box, flip = ((w - side) // 2, (h - side) // 2, side), False
         else:
+            box, flip = _distinct_box(h, w, cfg.crop_scales, taken[name], max_overlap, rng)
+        if box is None:
             raise ValueError(
                 f"cannot cut {n} distinct crops for set {set_name!r} from photo {name!r}: "
-                "lower stimuli.n_train / n_test or add smaller stimuli.crop_scales"
+                "lower stimuli.n_train / n_test / n_validation or add smaller stimuli.crop_scales"
             )
+        x0, y0, side = box
         taken[name].append((box, flip))
         img = Image.fromarray(photo[y0 : y0 + side, x0 : x0 + side])
         if flip:
@@ -124,15 +147,22 @@ def build_stimuli(cfg: StimulusConfig) -> list[Stimulus]:
     Returns
     -------
     list of Stimulus
-        Training crops, test crops (from the test photos only), shapes, letters.
+        Training crops (of the photos neither tested nor validated on), test crops (of the
+        test photos only), validation crops (of the validation photos only), shapes, letters.
     """
-    test_photos = list(cfg.test_photos)
-    train_photos = [p for p in CATALOGUE if p not in test_photos]
-    train_rng, test_rng = (np.random.default_rng([cfg.seed, i]) for i in range(2))
-    # Training crops only must not repeat; test crops must differ clearly, since
-    # identification among them is what the method is scored on.
+    held_out = {"test": list(cfg.test_photos), "validation": list(cfg.validation_photos)}
+    train_photos = [p for p in CATALOGUE if p not in held_out["test"] + held_out["validation"]]
+    train_rng, test_rng, val_rng = (np.random.default_rng([cfg.seed, i]) for i in range(3))
+    # Training crops only must not repeat; held-out crops must differ clearly, since
+    # identification among them is what the method is scored (and tuned) on.
     stimuli = natural_crops(train_photos, cfg.n_train, cfg, "training", train_rng, 0.9)
-    stimuli += natural_crops(test_photos, cfg.n_test, cfg, "test", test_rng, 0.5)
+    for set_name, n, rng in (
+        ("test", cfg.n_test, test_rng),
+        ("validation", cfg.n_validation, val_rng),
+    ):
+        photos = held_out[set_name]
+        n = len(photos) if n is None else n
+        stimuli += natural_crops(photos, n, cfg, set_name, rng, 0.5, centre_first=True)
     for set_name, images in (
         ("artificial", shape_images(cfg.image_size)),
         ("letter", letter_images(cfg.image_size, cfg.letters)),

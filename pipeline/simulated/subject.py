@@ -16,6 +16,7 @@ def set_reps(config: DemoConfig) -> dict[str, int]:
     return {
         "training": d.train_reps,
         "test": d.test_reps,
+        "validation": d.test_reps,
         "artificial": d.artificial_reps,
         "letter": d.letter_reps,
     }

@@ -54,10 +54,10 @@ class RoiModel:
 
 
 ROI_MODELS: dict[str, RoiModel] = {
-    "V1": RoiModel(0.3, 0.10, 1.0, 2.5, 0.4, 0.5, 0.0, 0.50, -100.0, 6.0),
-    "V2": RoiModel(0.4, 0.15, 1.0, 1.8, 0.4, 0.4, 0.0, 0.45, -94.0, 10.0),
-    "V3": RoiModel(0.5, 0.22, 1.0, 1.3, 0.4, 0.3, 0.1, 0.40, -87.0, 14.0),
-    "V4": RoiModel(0.7, 0.35, 0.9, 0.9, 0.8, 0.3, 0.4, 0.35, -76.0, 24.0),
+    "V1": RoiModel(0.3, 0.10, 1.0, 2.5, 1.0, 0.5, 0.0, 0.50, -100.0, 6.0),
+    "V2": RoiModel(0.4, 0.15, 1.0, 1.8, 1.0, 0.4, 0.0, 0.45, -94.0, 10.0),
+    "V3": RoiModel(0.5, 0.22, 1.0, 1.3, 1.0, 0.3, 0.1, 0.40, -87.0, 14.0),
+    "V4": RoiModel(0.7, 0.35, 0.9, 0.9, 1.5, 0.3, 0.4, 0.35, -76.0, 24.0),
     "HVC": RoiModel(2.0, 0.60, 0.6, 0.5, 0.5, 0.0, 1.0, 0.30, -60.0, 34.0),
 }
 
@@ -113,13 +113,20 @@ def _first_order_weights(
     ori_bias = rng.uniform(0, 0.6, n)
     tuning = np.exp(-(np.log2(sf[energy][None] / pref_sf[:, None]) ** 2) / 2)
     tuning *= 1 + ori_bias[:, None] * np.cos(2 * (ori[energy][None] - pref_ori[:, None]))
-    on = rng.uniform(0, 1, (n, 1))
+    # ON/OFF balance drawn per colour axis, so a voxel's preference for bright, red or blue
+    # surfaces are independent (one shared balance tied every colour sign to luminance).
+    colours = [c.colour for c in channels if c.polarity != 0]
+    axes = sorted(set(colours))
+    on = rng.uniform(0, 1, (n, len(axes)))[:, [axes.index(c) for c in colours]]
     surface = np.where(polarity[~energy][None] > 0, on, 1 - on)
     w = np.zeros((n, len(channels)))
     w[:, energy] = tuning / tuning.sum(axis=1, keepdims=True)
     w[:, ~energy] = roi.surface * surface / surface.sum(axis=1, keepdims=True)
+    # Both opponent axes alike: human V1-V4 respond to S-cone (blue-yellow) as to L-M
+    # contrast (Engel et al. 1997), hue is decodable from each (Brouwer and Heeger 2009), and
+    # the study reconstructs blue shapes as blue.
     colour_gain = {"lum": np.ones(n), "rg": rng.uniform(0, roi.colour, n)}
-    colour_gain["by"] = rng.uniform(0, roi.colour / 2, n)
+    colour_gain["by"] = rng.uniform(0, roi.colour, n)
     w *= np.stack([colour_gain[c.colour] for c in channels], axis=1)
     return w / w.sum(axis=1, keepdims=True)
 

@@ -69,12 +69,24 @@ def test_bad_entries_are_named(config, change, message):
 
 
 def test_layer_sets_name_their_layers_and_variants(config):
-    from pipeline.config import layer_sets
+    from pipeline.config import decoded_conditions, layer_sets
 
     config["reconstruction"]["layer_sets"]["deep"] = ["conv5_4"]
+    config["reconstruction"]["layer_sets"]["narrow"] = {
+        "layers": ["conv1_2"], "variants": ["icnn_gd"], "image_sets": ["validation"]}
     sets = layer_sets(config)
-    assert sets["mid"] == {"layers": ["conv3_4", "conv4_4"], "variants": ["icnn_lbfgs"]}
-    assert sets["deep"] == {"layers": ["conv5_4"], "variants": config["reconstruction"]["variants"]}
+    every = {"subjects": ["sub-01"], "rois": ["VC"], "image_sets": ["natural", "validation"]}
+    assert sets["mid"] == {"layers": ["conv3_4", "conv4_4"], "variants": ["icnn_lbfgs"], **every}
+    assert sets["deep"] == {"layers": ["conv5_4"], "variants": config["reconstruction"]["variants"], **every}
+    assert sets["narrow"]["image_sets"] == ["validation"] and sets["narrow"]["rois"] == ["VC"]
+    assert decoded_conditions(config, "narrow") == [("sub-01", "VC", "validation")]
+    assert decoded_conditions(config) == [("sub-01", "VC", "natural"), ("sub-01", "VC", "validation")]
+
+
+def test_a_scope_naming_an_unknown_roi_fails(config):
+    config["reconstruction"]["layer_sets"]["mid"]["rois"] = ["V9"]
+    with pytest.raises(ConfigError, match=r"layer_sets.mid.rois: \['V9'\] are not among the config's rois"):
+        check_config(config)
 
 
 def test_download_paths_may_be_missing(config, tmp_path):

@@ -24,8 +24,8 @@ def test_schema_lists_exactly_the_registry():
     text = SCHEMA.read_text()
     assert len(re.findall(r"icnn_[a-z_]+", text)) == len(VARIANTS)
     # reconstruction.variants, a layer set's variants, a movie layer set's, the options keys, a
-    # published condition
-    assert text.count('$ref: "#/$defs/variant"') == 5
+    # published condition, a figure grid's variants
+    assert text.count('$ref: "#/$defs/variant"') == 6
 
 
 def test_workflow_code_asks_the_registry():

@@ -6,8 +6,9 @@ from pathlib import Path
 
 from icnn.networks.registry import layer_shapes
 from icnn.recon.variants import VARIANTS, needs_generator
-from pipeline.config import (check_published, download_outputs, is_movie_set, layer_sets, load_workflow_config,
-                             session_labels, session_timing, set_folder, set_layer_sets, subject_test_sets)
+from pipeline.config import (check_published, decoded_conditions, download_outputs, is_movie_set, layer_sets,
+                             load_workflow_config, session_labels, session_timing, set_folder, set_layer_sets,
+                             subject_test_sets)
 from pipeline.download import read_file_list
 from pipeline.resources import WorkflowResources
 
@@ -175,10 +176,11 @@ def chunks(image_set):
 
 
 def decode_layers(subject=None):
-    """Layers decoded (for a subject: of the layer sets of its sets; else of all layer sets),
-    in encoder order."""
-    sets = [config["subjects"][subject]["train"]["image_set"]] if subject else all_sets()
-    used = {layer for s in sets for entry in set_layer_sets(config, s).values() for layer in entry["layers"]}
+    """Layers decoded (for a subject: of the layer sets reconstructing its test sets from its
+    features; else of every layer set), in encoder order."""
+    subjects = [subject] if subject else list(config["subjects"])
+    used = {layer for s in subjects for t in subject_test_sets(config, s)
+            for entry in set_layer_sets(config, t).values() if s in entry["subjects"] for layer in entry["layers"]}
     return [layer for layer in ENC["layers"] if layer in used]
 
 
@@ -203,17 +205,13 @@ def decoder_jobs():
             for f in decoder_files(s, r, layer)]
 
 
-def decoded_conditions():
-    """(subject, roi, image_set) triples of the decoded-feature reconstructions."""
-    return [(s, r, t) for s in config["subjects"] for r in config["rois"] for t in subject_test_sets(config, s)]
-
-
 def test_sets():
     return sorted({t for s in config["subjects"] for t in subject_test_sets(config, s)})
 
 
 def test_image_sets():
-    return [t for t in test_sets() if not is_movie_set(config, t)]
+    """Test image sets reconstructed by any layer set."""
+    return sorted({t for entry in LAYER_SETS.values() for t in entry["image_sets"]})
 
 
 def test_movie_sets():
@@ -258,7 +256,7 @@ def score_files():
             for variant in entry["variants"]:
                 if "decoded" in REC["sources"]:
                     files += [f"results/scores/decoded/{s}/{r}/{layer_set}/{variant}/{t}.tsv"
-                              for s, r, tt in decoded_conditions() if tt == t]
+                              for s in entry["subjects"] if t in subject_test_sets(config, s) for r in entry["rois"]]
                 if "true" in REC["sources"]:
                     files.append(f"results/scores/true/{layer_set}/{variant}/{t}.tsv")
     return files
@@ -270,6 +268,7 @@ def final_targets():
         targets += ["results/figures/identification.png", "results/figures/loss_curves.png"]
     targets += [f"results/figures/reconstructions_{t}.png" for t in test_image_sets()]
     targets += [f"results/figures/movie_{t}.{ext}" for t in test_movie_sets() for ext in ("png", "gif")]
+    targets += [f"results/figures/grid_{name}.png" for name in FIG.get("grids") or {}]
     if "decoded" in REC["sources"]:
         targets += ["results/decoding_scores.tsv", "results/figures/decoding_accuracy.png"]
     return targets
@@ -302,21 +301,28 @@ def recon_job(wc, rescale):
 
 
 def decoded_chunks(wc):
-    return [f"results/reconstruction/decoded/{wc.subject}/{wc.roi}/{wc.layer_set}/{wc.variant}/{wc.image_set}/chunk-{k}"
-            for k in chunks(wc.image_set)]
+    return decoded_chunk_dirs(wc.subject, wc.roi, wc.layer_set, wc.variant, wc.image_set)
 
 
 def true_chunks(wc):
-    return [f"results/reconstruction/true/{wc.layer_set}/{wc.variant}/{wc.image_set}/chunk-{k}"
-            for k in chunks(wc.image_set)]
+    return true_chunk_dirs(wc.layer_set, wc.variant, wc.image_set)
 
 
-def grid_layer_set(variant):
-    """The layer set a variant is shown with: the figure's (default: the first) when it has
-    the variant, else the first that does."""
-    if variant in LAYER_SETS[FIGURE_LAYER_SET]["variants"]:
-        return FIGURE_LAYER_SET
-    return next(name for name, entry in LAYER_SETS.items() if variant in entry["variants"])
+def grid_layer_set(variant, image_set):
+    """The layer set a variant is shown with on an image set's grid: the figure's (default: the
+    first) when it has the variant and the image set, else the first that does (None: none)."""
+    names = [FIGURE_LAYER_SET, *LAYER_SETS]
+    return next((name for name in names if variant in LAYER_SETS[name]["variants"]
+                 and image_set in LAYER_SETS[name]["image_sets"]), None)
+
+
+def decoded_chunk_dirs(subject, roi, layer_set, variant, image_set):
+    return [f"results/reconstruction/decoded/{subject}/{roi}/{layer_set}/{variant}/{image_set}/chunk-{k}"
+            for k in chunks(image_set)]
+
+
+def true_chunk_dirs(layer_set, variant, image_set):
+    return [f"results/reconstruction/true/{layer_set}/{variant}/{image_set}/chunk-{k}" for k in chunks(image_set)]
 
 
 def movie_rows(movie_set):
@@ -344,16 +350,44 @@ def grid_rows(image_set):
     roi = FIG.get("roi") or next(iter(config["rois"]))
     rows = {}
     for variant in REC["variants"]:
-        layer_set = grid_layer_set(variant)
+        layer_set = grid_layer_set(variant, image_set)
+        if layer_set is None:
+            continue
         name = variant if layer_set == FIGURE_LAYER_SET else f"{variant} ({layer_set})"
-        if "decoded" in REC["sources"] and image_set in subject_test_sets(config, subject):
-            rows[f"{name}\n{subject} {roi}"] = [
-                f"results/reconstruction/decoded/{subject}/{roi}/{layer_set}/{variant}/{image_set}/chunk-{k}"
-                for k in chunks(image_set)]
+        if "decoded" in REC["sources"] and (subject, roi, image_set) in decoded_conditions(config, layer_set):
+            rows[f"{name}\n{subject} {roi}"] = decoded_chunk_dirs(subject, roi, layer_set, variant, image_set)
         if "true" in REC["sources"]:
-            rows[f"{name}\ntrue features"] = [
-                f"results/reconstruction/true/{layer_set}/{variant}/{image_set}/chunk-{k}"
-                for k in chunks(image_set)]
+            rows[f"{name}\ntrue features"] = true_chunk_dirs(layer_set, variant, image_set)
+    return rows
+
+
+def study_grid_rows(grid):
+    """Row label -> chunk folders of a grid of figures.grids: every produced combination of its
+    layer sets, variants, subjects and ROIs (defaults: the figure's layer set, the first
+    variant, the figure's subject and ROI) from decoded features (then from true features,
+    with ``true``); a label names only what varies."""
+    entry = FIG["grids"][grid]
+    t = entry["image_set"]
+    axes = {"layer_sets": entry.get("layer_sets") or [FIGURE_LAYER_SET],
+            "variants": entry.get("variants") or REC["variants"][:1],
+            "subjects": entry.get("subjects") or [FIG.get("subject") or next(iter(config["subjects"]))],
+            "rois": entry.get("rois") or [FIG.get("roi") or next(iter(config["rois"]))]}
+
+    def label(*parts):
+        return " ".join(p for p, key in zip(parts, axes) if p and len(axes[key]) > 1) or parts[1]
+
+    rows = {}
+    for ls in axes["layer_sets"]:
+        for v in axes["variants"]:
+            for s in axes["subjects"]:
+                for r in axes["rois"]:
+                    if v in LAYER_SETS[ls]["variants"] and (s, r, t) in decoded_conditions(config, ls):
+                        rows[label(ls, v, s, r)] = decoded_chunk_dirs(s, r, ls, v, t)
+            if entry.get("true") and v in LAYER_SETS[ls]["variants"] and t in LAYER_SETS[ls]["image_sets"]:
+                rows[f"{label(ls, v, '', '')}\ntrue features"] = true_chunk_dirs(ls, v, t)
+    if not rows:
+        raise ValueError(f"figures.grids.{grid}: no layer set reconstructs these conditions; "
+                         "check its layer_sets, variants, subjects and rois against the layer sets' scopes")
     return rows
 
 

@@ -81,7 +81,7 @@ rule decoding_scores:
 
 rule gather_decoding_scores:
     input:
-        [f"results/decoding_scores/{s}/{r}/{t}.tsv" for s, r, t in decoded_conditions()],
+        [f"results/decoding_scores/{s}/{r}/{t}.tsv" for s, r, t in decoded_conditions(config)],
     output:
         "results/decoding_scores.tsv",
     log:

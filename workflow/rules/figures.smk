@@ -25,6 +25,29 @@ rule figure_reconstructions:
         "../scripts/figure_reconstructions.py"
 
 
+rule figure_grid:
+    input:
+        demo_inputs,
+        chunks=lambda wc: [d for dirs in study_grid_rows(wc.grid).values() for d in dirs],
+    output:
+        report("results/figures/grid_{grid}.png", caption="../report/grid.rst", category="Figures"),
+    log:
+        "logs/figures/grid_{grid}.log",
+    conda:
+        "../envs/icnn.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    params:
+        rows=lambda wc: study_grid_rows(wc.grid),
+        image_dir=lambda wc: image_dir(FIG["grids"][wc.grid]["image_set"]),
+        max_images=FIG.get("max_images", 10),
+        image_fit=config["image_fit"],
+    script:
+        "../scripts/figure_reconstructions.py"
+
+
 rule figure_identification:
     input:
         "results/summary.tsv",

@@ -53,7 +53,7 @@ def test_bdata_keys_labels_and_design(tiny_dataset, tiny_config, set_name):
     labels = bd.get_labels("stimulus_name")
     ids = [r["id"] for r in read_index(tiny_dataset / "images") if r["set"] == set_name]
     assert sorted(set(labels)) == sorted(ids)
-    reps = {"training": 2, "test": 4, "artificial": 2, "letter": 2}[set_name]
+    reps = {"training": 2, "test": 4, "validation": 4, "artificial": 2, "letter": 2}[set_name]
     assert all(labels.count(i) == reps for i in ids)
     run, block = bd.select("Run")[:, 0], bd.select("Block")[:, 0]
     assert run.min() == 1 and (np.diff(run) >= 0).all()

