@@ -13,6 +13,7 @@ from PIL import Image
 from common.files import atomic_path, write_text
 from pipeline.simulated.artificial import letter_images, shape_images
 from pipeline.simulated.config import StimulusConfig
+from pipeline.simulated.deadleaves import dead_leaves_images
 from pipeline.simulated.photos import CATALOGUE, load_photo
 
 #: Stimulus set name -> BData file stem part, mirroring the study's file names.
@@ -25,6 +26,7 @@ SETS: dict[str, str] = {
 }
 INDEX_COLUMNS = ("id", "set", "source", "licence", "detail")
 _PILLOW = ("pillow", "drawn by this project (MIT)")
+_DEAD_LEAVES = ("deadleaves", "drawn by this project (MIT)")
 
 
 @dataclass(frozen=True)
@@ -147,8 +149,9 @@ def build_stimuli(cfg: StimulusConfig) -> list[Stimulus]:
     Returns
     -------
     list of Stimulus
-        Training crops (of the photos neither tested nor validated on), test crops (of the
-        test photos only), validation crops (of the validation photos only), shapes, letters.
+        Training crops (of the photos neither tested nor validated on) and dead-leaves
+        images, test crops (of the test photos only), validation crops (of the validation
+        photos only), shapes, letters.
     """
     held_out = {"test": list(cfg.test_photos), "validation": list(cfg.validation_photos)}
     train_photos = [p for p in CATALOGUE if p not in held_out["test"] + held_out["validation"]]
@@ -156,6 +159,9 @@ def build_stimuli(cfg: StimulusConfig) -> list[Stimulus]:
     # Training crops only must not repeat; held-out crops must differ clearly, since
     # identification among them is what the method is scored (and tuned) on.
     stimuli = natural_crops(train_photos, cfg.n_train, cfg, "training", train_rng, 0.9)
+    leaves = dead_leaves_images(cfg.n_dead_leaves, cfg.image_size, cfg.seed,
+                                cfg.dead_leaves_radii, cfg.dead_leaves_exponent)  # fmt: skip
+    stimuli += [Stimulus(i, "training", *_DEAD_LEAVES, "", img) for i, img in leaves.items()]
     for set_name, n, rng in (
         ("test", cfg.n_test, test_rng),
         ("validation", cfg.n_validation, val_rng),
@@ -207,6 +213,8 @@ def write_stimuli(stimuli: list[Stimulus], image_dir: str | Path) -> list[Path]:
         (p, c.package, c.path, c.licence, c.attribution) for p in used for c in [CATALOGUE[p]]
     ]
     manifest.append((*_PILLOW[:1], "pillow", "-", _PILLOW[1], "pipeline.simulated.artificial"))
+    if any(s.source == _DEAD_LEAVES[0] for s in stimuli):
+        manifest.append((_DEAD_LEAVES[0], "numpy", "-", _DEAD_LEAVES[1], "pipeline.simulated.deadleaves"))
     write_text(image_dir / "sources.tsv", _tsv(manifest))
     return [*written, image_dir / "index.tsv", image_dir / "sources.tsv"]
 
