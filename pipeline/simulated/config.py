@@ -51,7 +51,9 @@ class StimulusConfig:
         Catalogue names of the photos reserved for the validation set, on which settings are
         chosen (never on the test set). Every other photo is cut into training crops.
     crop_scales : tuple of float
-        Crop sides as fractions of a photo's short side.
+        Crop sides of the test and validation crops, as fractions of a photo's short side.
+    train_crop_scales : tuple of float
+        Crop sides of the training crops (smaller crops: more distinct views of few photos).
     n_dead_leaves : int
         Number of synthetic dead-leaves training images (:mod:`pipeline.simulated.deadleaves`),
         in addition to the ``n_train`` crops.
@@ -72,7 +74,8 @@ class StimulusConfig:
     n_validation: int | None = 12
     validation_photos: tuple[str, ...] = VALIDATION_PHOTOS
     crop_scales: tuple[float, ...] = (1.0, 0.75, 0.5)
-    n_dead_leaves: int = 0
+    train_crop_scales: tuple[float, ...] = (1.0, 0.75, 0.5)
+    n_dead_leaves: int = 120
     dead_leaves_radii: tuple[float, float] = (0.02, 0.5)
     dead_leaves_exponent: float = 3.0
     letters: str = "ACEINORSTU"

@@ -33,12 +33,12 @@ def test_example_config_is_the_default():
 
 
 def test_build_stamps_are_unchanged():
-    # Recorded when the dead-leaves keys came; a change here rebuilds the demo dataset.
+    # Recorded when the dead-leaves training images came; a change here rebuilds the demo dataset.
     config = load_config(EXAMPLE)
     assert config.digest("stimuli") == (
-        "a4d7f666db8a05fab248c02aea4fd4f72e9783abe976697711c47d937df3c83c")  # fmt: skip
+        "34b734b9b0d348c973259ce72f39995a1126374d44487311fbfbe4978ab9eb42")  # fmt: skip
     assert config.digest("stimuli", "model", "noise", "design") == (
-        "d6d898741fa8128346a968bd1dbbee0bcfbbc3c99c85df617caa3b099410d86a")  # fmt: skip
+        "91058b627bfe1d2b35c8a5d6b01fc7a706a0c088a6cc8c7577dd6a5d93f70b57")  # fmt: skip
 
 
 def test_nested_under_demo_data_key(tmp_path):
