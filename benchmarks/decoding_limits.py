@@ -96,7 +96,7 @@ def main() -> None:
 
         config = load_config(args.config)
     else:
-        config = config_from_dict({"subjects": [{"name": "sub-01", "seed": 1}]})
+        config = config_from_dict({"movies": None, "subjects": [{"name": "sub-01", "seed": 1}]})
     build_dataset(config, out_dir=args.data, progress=False)
     sub = config.subjects[0].name
     rng = np.random.default_rng(0)

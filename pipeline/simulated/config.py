@@ -51,7 +51,16 @@ class StimulusConfig:
         Catalogue names of the photos reserved for the validation set, on which settings are
         chosen (never on the test set). Every other photo is cut into training crops.
     crop_scales : tuple of float
-        Crop sides as fractions of a photo's short side.
+        Crop sides of the test and validation crops, as fractions of a photo's short side.
+    train_crop_scales : tuple of float
+        Crop sides of the training crops (smaller crops: more distinct views of few photos).
+    n_dead_leaves : int
+        Number of synthetic dead-leaves training images (:mod:`pipeline.simulated.deadleaves`),
+        in addition to the ``n_train`` crops.
+    dead_leaves_radii : tuple of float
+        Smallest and largest radius of their shapes, as fractions of the image side.
+    dead_leaves_exponent : float
+        Power of their radius distribution p(r) ~ r^-exponent (3: scale-invariant).
     letters : str
         The alphabet letters drawn for the letter set.
     seed : int
@@ -65,6 +74,10 @@ class StimulusConfig:
     n_validation: int | None = 12
     validation_photos: tuple[str, ...] = VALIDATION_PHOTOS
     crop_scales: tuple[float, ...] = (1.0, 0.75, 0.5)
+    train_crop_scales: tuple[float, ...] = (1.0, 0.75, 0.5)
+    n_dead_leaves: int = 120
+    dead_leaves_radii: tuple[float, float] = (0.02, 0.5)
+    dead_leaves_exponent: float = 3.0
     letters: str = "ACEINORSTU"
     seed: int = 0
 
@@ -286,6 +299,9 @@ def _check(config: DemoConfig) -> None:
     if len(set(s.test_photos) | set(s.validation_photos)) == len(CATALOGUE):
         fail("demo_data", "stimuli.test_photos",
              "test and validation photos leave none for training; list fewer")  # fmt: skip
+    if s.dead_leaves_radii[0] >= s.dead_leaves_radii[1]:
+        fail("demo_data", "stimuli.dead_leaves_radii",
+             f"{list(s.dead_leaves_radii)} is not [smallest, largest]; give the smaller radius first")  # fmt: skip
     if len(set(s.letters)) != len(s.letters):
         fail("demo_data", "stimuli.letters", f"must be distinct letters or digits, got {s.letters!r}")
     m = config.movies

@@ -13,6 +13,7 @@ from PIL import Image
 from common.files import atomic_path, write_text
 from pipeline.simulated.artificial import letter_images, shape_images
 from pipeline.simulated.config import StimulusConfig
+from pipeline.simulated.deadleaves import dead_leaves_images
 from pipeline.simulated.photos import CATALOGUE, load_photo
 
 #: Stimulus set name -> BData file stem part, mirroring the study's file names.
@@ -25,6 +26,7 @@ SETS: dict[str, str] = {
 }
 INDEX_COLUMNS = ("id", "set", "source", "licence", "detail")
 _PILLOW = ("pillow", "drawn by this project (MIT)")
+_DEAD_LEAVES = ("deadleaves", "drawn by this project (MIT)")
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,7 @@ def natural_crops(
     set_name: str,
     rng: np.random.Generator,
     max_overlap: float,
+    scales: tuple[float, ...],
     centre_first: bool = False,
 ) -> list[Stimulus]:
     """Cut square crops (random scale, position and mirror flip) from photos, in turn.
@@ -84,7 +87,7 @@ def natural_crops(
     n : int
         Number of crops.
     cfg : StimulusConfig
-        Gives the crop scales and the output image size.
+        Gives the output image size.
     set_name : str
         Stimulus set recorded with each crop.
     rng : numpy.random.Generator
@@ -92,6 +95,8 @@ def natural_crops(
     max_overlap : float
         Largest allowed intersection-over-union between two crops of one photo with the
         same flip; keeps the crops of a set distinct.
+    scales : tuple of float
+        Crop sides as fractions of a photo's short side, drawn at random.
     centre_first : bool
         The first crop of each photo is its centred square at the largest crop scale, unflipped
         (a held-out photo shown once is shown whole, as recognisable as it gets).
@@ -108,14 +113,15 @@ def natural_crops(
         photo = load_photo(name)
         h, w = photo.shape[:2]
         if centre_first and not taken[name]:
-            side = round(max(cfg.crop_scales) * min(h, w))
+            side = round(max(scales) * min(h, w))
             box, flip = ((w - side) // 2, (h - side) // 2, side), False
         else:
-            box, flip = _distinct_box(h, w, cfg.crop_scales, taken[name], max_overlap, rng)
+            box, flip = _distinct_box(h, w, scales, taken[name], max_overlap, rng)
         if box is None:
+            key = "train_crop_scales" if set_name == "training" else "crop_scales"
             raise ValueError(
                 f"cannot cut {n} distinct crops for set {set_name!r} from photo {name!r}: "
-                "lower stimuli.n_train / n_test / n_validation or add smaller stimuli.crop_scales"
+                f"lower stimuli.n_train / n_test / n_validation or add smaller stimuli.{key}"
             )
         x0, y0, side = box
         taken[name].append((box, flip))
@@ -147,22 +153,27 @@ def build_stimuli(cfg: StimulusConfig) -> list[Stimulus]:
     Returns
     -------
     list of Stimulus
-        Training crops (of the photos neither tested nor validated on), test crops (of the
-        test photos only), validation crops (of the validation photos only), shapes, letters.
+        Training crops (of the photos neither tested nor validated on) and dead-leaves
+        images, test crops (of the test photos only), validation crops (of the validation
+        photos only), shapes, letters.
     """
     held_out = {"test": list(cfg.test_photos), "validation": list(cfg.validation_photos)}
     train_photos = [p for p in CATALOGUE if p not in held_out["test"] + held_out["validation"]]
     train_rng, test_rng, val_rng = (np.random.default_rng([cfg.seed, i]) for i in range(3))
     # Training crops only must not repeat; held-out crops must differ clearly, since
     # identification among them is what the method is scored (and tuned) on.
-    stimuli = natural_crops(train_photos, cfg.n_train, cfg, "training", train_rng, 0.9)
+    stimuli = natural_crops(train_photos, cfg.n_train, cfg, "training", train_rng, 0.9,
+                            cfg.train_crop_scales)  # fmt: skip
+    leaves = dead_leaves_images(cfg.n_dead_leaves, cfg.image_size, cfg.seed,
+                                cfg.dead_leaves_radii, cfg.dead_leaves_exponent)  # fmt: skip
+    stimuli += [Stimulus(i, "training", *_DEAD_LEAVES, "", img) for i, img in leaves.items()]
     for set_name, n, rng in (
         ("test", cfg.n_test, test_rng),
         ("validation", cfg.n_validation, val_rng),
     ):
         photos = held_out[set_name]
         n = len(photos) if n is None else n
-        stimuli += natural_crops(photos, n, cfg, set_name, rng, 0.5, centre_first=True)
+        stimuli += natural_crops(photos, n, cfg, set_name, rng, 0.5, cfg.crop_scales, centre_first=True)
     for set_name, images in (
         ("artificial", shape_images(cfg.image_size)),
         ("letter", letter_images(cfg.image_size, cfg.letters)),
@@ -207,6 +218,8 @@ def write_stimuli(stimuli: list[Stimulus], image_dir: str | Path) -> list[Path]:
         (p, c.package, c.path, c.licence, c.attribution) for p in used for c in [CATALOGUE[p]]
     ]
     manifest.append((*_PILLOW[:1], "pillow", "-", _PILLOW[1], "pipeline.simulated.artificial"))
+    if any(s.source == _DEAD_LEAVES[0] for s in stimuli):
+        manifest.append((_DEAD_LEAVES[0], "numpy", "-", _DEAD_LEAVES[1], "pipeline.simulated.deadleaves"))
     write_text(image_dir / "sources.tsv", _tsv(manifest))
     return [*written, image_dir / "index.tsv", image_dir / "sources.tsv"]
 

@@ -17,7 +17,7 @@ SNAKEMAKE = [sys.executable, "-m", "snakemake", "--snakefile", str(ROOT / "Snake
 
 TINY_DEMO = {
     "out_dir": "data/demo",
-    "stimuli": {"image_size": 48, "n_train": 60, "n_test": 10},
+    "stimuli": {"image_size": 48, "n_train": 60, "n_test": 10, "n_dead_leaves": 4},
     "model": {"n_voxels": {"V1": 100, "V2": 80, "V3": 80, "V4": 60, "HVC": 100}},
     "design": {"train_reps": 2, "test_reps": 4, "artificial_reps": 2, "letter_reps": 2,
                "trials_per_run": 25},

@@ -10,7 +10,7 @@ from pipeline.simulated import build_dataset, config_from_dict
 
 #: A configuration small enough to build in a few seconds on 2 cores.
 TINY = {
-    "stimuli": {"image_size": 48, "n_train": 60, "n_test": 10},
+    "stimuli": {"image_size": 48, "n_train": 60, "n_test": 10, "n_dead_leaves": 4},
     "model": {"n_voxels": {"V1": 100, "V2": 80, "V3": 80, "V4": 60, "HVC": 100}},
     "design": {
         "train_reps": 2,

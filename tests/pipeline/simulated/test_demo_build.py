@@ -102,7 +102,7 @@ def test_skips_what_is_up_to_date_and_rebuilds_the_rest(
     data["stimuli"]["n_train"] = 30
     result = build_dataset(config_from_dict(data), out_dir=out, progress=False)
     assert result.built == ["images", "sub-02"]
-    assert len(list((out / "images" / "training").glob("*.png"))) == 30
+    assert len(list((out / "images" / "training").glob("*.png"))) == 30 + 4  # crops + dead leaves
     assert build_dataset(config_from_dict(data), out_dir=out, progress=False, force=True).built == [
         "images",
         "sub-02",

@@ -33,12 +33,12 @@ def test_example_config_is_the_default():
 
 
 def test_build_stamps_are_unchanged():
-    # Recorded before the move to a schema; a change here rebuilds the demo dataset.
+    # Recorded when the dead-leaves training images came; a change here rebuilds the demo dataset.
     config = load_config(EXAMPLE)
     assert config.digest("stimuli") == (
-        "196d37831ad824d4fdca97f0b152b9943a9b45bbbd04ab513ce6a4e73d605e15")  # fmt: skip
+        "34b734b9b0d348c973259ce72f39995a1126374d44487311fbfbe4978ab9eb42")  # fmt: skip
     assert config.digest("stimuli", "model", "noise", "design") == (
-        "76c37d7ca935c3cd1961d9bbdd858dd334e171dd44e08f2823924daa1bc8ca76")  # fmt: skip
+        "91058b627bfe1d2b35c8a5d6b01fc7a706a0c088a6cc8c7577dd6a5d93f70b57")  # fmt: skip
 
 
 def test_nested_under_demo_data_key(tmp_path):

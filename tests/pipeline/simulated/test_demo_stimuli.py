@@ -31,7 +31,7 @@ def test_counts_ids_and_files(index, tiny_dataset, tiny_config):
     counts = {
         s: sum(r["set"] == s for r in index) for s in (*SPLITS, "artificial", "letter")
     }
-    assert counts == {"training": 60, "test": 10, "validation": 12, "artificial": 40, "letter": 10}
+    assert counts == {"training": 64, "test": 10, "validation": 12, "artificial": 40, "letter": 10}
     ids = [r["id"] for r in index]
     assert len(set(ids)) == len(ids)
     for row in index:
@@ -56,7 +56,8 @@ def test_training_test_and_validation_photos_are_disjoint(index, tiny_dataset, t
     sources = {s: {r["source"] for r in index if r["set"] == s} for s in SPLITS}
     assert sources["test"] == set(tiny_config.stimuli.test_photos)
     assert sources["validation"] == set(tiny_config.stimuli.validation_photos)
-    assert sources["training"] == set(CATALOGUE) - sources["test"] - sources["validation"]
+    photos = set(CATALOGUE) - sources["test"] - sources["validation"]
+    assert sources["training"] == photos | {"deadleaves"}
     # Objects too, not only textures, in training.
     assert {"clock", "horse"} <= sources["training"]
     # No test image is a (near) copy of a training image either.
@@ -84,6 +85,22 @@ def test_crops_of_a_set_are_distinct(tiny_dataset):
         _, images = load_set(tiny_dataset / "images", set_name)
         flat = images.reshape(len(images), -1)
         assert len(np.unique(flat, axis=0)) == len(images)
+
+
+def test_training_crop_scales_apply_to_training_only():
+    cfg = config_from_dict(
+        {"stimuli": {"image_size": 16, "n_train": 8, "n_validation": 8, "train_crop_scales": [0.25],
+                     "n_dead_leaves": 0}}
+    ).stimuli
+    sides = {"training": set(), "validation": set()}
+    for stim in build_stimuli(cfg):
+        if stim.set in sides:
+            h, w = load_photo(stim.source).shape[:2]
+            sides[stim.set].add(int(stim.detail.split("side=")[1].split()[0]) / min(h, w))
+    assert np.allclose(sorted(sides["training"]), 0.25, atol=0.01)
+    assert {round(s, 2) for s in sides["validation"]} <= {1.0, 0.75, 0.5} and 1.0 in {
+        round(s, 2) for s in sides["validation"]
+    }
 
 
 def test_artificial_sets():
@@ -114,5 +131,5 @@ def test_too_many_crops_is_a_clear_error():
     cfg = config_from_dict(
         {"stimuli": {"n_train": 2, "n_test": 200, "test_photos": ["horse"], "crop_scales": [1.0]}}
     )
-    with pytest.raises(ValueError, match="cannot cut 200 distinct crops .* 'horse'"):
+    with pytest.raises(ValueError, match="cannot cut 200 distinct crops .* 'horse'.* stimuli.crop_scales"):
         build_stimuli(cfg.stimuli)
