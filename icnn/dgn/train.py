@@ -23,7 +23,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from icnn.dgn.architecture import UpconvGenerator
-from icnn.dgn.bounds import derive_bounds, latent_stats
+from icnn.dgn.bounds import derive_bounds, latent_scale, latent_stats
 from icnn.dgn.card import (
     CARD_FILE,
     CARD_FORMAT,
@@ -240,7 +240,10 @@ def train_generator(
     latents = _view_latents(out / LATENT_CACHE_FILE, data_stamp, encoder, views, cfg, device,
                             progress)  # fmt: skip
     latent_seconds = time.perf_counter() - started
-    stats = latent_stats(latents[: len(images)])  # view 0: the training images themselves
+    # view 0: the training images themselves; the latent is the feature in units of its scale
+    scale = latent_scale(latents[: len(images)])
+    latents = (latents / scale).astype(np.float32)
+    stats = latent_stats(latents[: len(images)])
     lower, upper = derive_bounds(stats, cfg.bounds.sd_multiple)
 
     models = _build_models(cfg, latents.shape[1:], resolution, domain, device)
@@ -286,7 +289,7 @@ def train_generator(
     generator = models.prior.module.eval()
     atomic_torch_save(generator.state_dict(), out / STATE_FILE)
     atomic_savez(out / STATS_FILE, lower=lower.astype(np.float32), upper=upper.astype(np.float32),
-                 **{k: v.astype(np.float32) for k, v in stats.items()})  # fmt: skip
+                 scale=np.float32(scale), **{k: v.astype(np.float32) for k, v in stats.items()})  # fmt: skip
     output_size = list(generator(latents_t[:1].to(device)).shape[-2:])
     card = {
         "stamp": stamp,
@@ -294,6 +297,7 @@ def train_generator(
                     "input_domain": domain.name},
         "latent": {"layer": cfg.latent.layer, "pool": cfg.latent.pool,
                    "shape": list(latents.shape[1:]),
+                   "scale": "feature / its RMS over the training images", "scale_value": round(scale, 6),
                    "nonnegative": bool(np.all(stats["min"] >= 0))},
         "image_size": int(size),
         "output_domain": domain.name,

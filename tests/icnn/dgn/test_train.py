@@ -28,8 +28,9 @@ def test_losses_go_down(tiny_config, tiny_encoder, image_dir, tmp_path):
 def test_card_round_trip_and_bounds(tiny_config, tiny_encoder, image_dir, tmp_path):
     card = read_card(train_generator(tiny_config, image_dir, tmp_path, progress=False))
     assert card["encoder"] == {"name": "tiny", "registered": True, "input_domain": "caffe"}
-    assert card["latent"] == {"layer": "features.5", "pool": None, "shape": [16, 4, 4],
-                              "nonnegative": True}  # fmt: skip
+    latent = {k: v for k, v in card["latent"].items() if k != "scale_value"}
+    assert latent == {"layer": "features.5", "pool": None, "shape": [16, 4, 4], "nonnegative": True,
+                      "scale": "feature / its RMS over the training images"}  # fmt: skip
     assert card["image_size"] == 16 and card["crop"] == [16, 16] and card["seed"] == 0
     assert card["config"]["train"]["steps"] == 6 and card["data"]["n_images"] == 12
     assert not (tmp_path / CHECKPOINT_FILE).exists()  # removed once the generator is saved
@@ -37,6 +38,10 @@ def test_card_round_trip_and_bounds(tiny_config, tiny_encoder, image_dir, tmp_pa
         np.testing.assert_allclose(stats["upper"], 3 * stats["sd"], rtol=1e-6)
         assert np.all(stats["lower"] == 0)
         assert card["bounds"]["upper_max"] == pytest.approx(float(stats["upper"].max()), rel=1e-5)
+        # the latent is in units of its scale: RMS 1 over the training images (mean^2 + SD^2)
+        assert float(np.mean(stats["mean"] ** 2 + stats["sd"] ** 2)) == pytest.approx(1.0, rel=1e-5)
+        assert float(stats["scale"]) == pytest.approx(card["latent"]["scale_value"], rel=1e-5)
+        assert float(stats["scale"]) > 1.5  # the raw tiny-encoder features are larger
 
 
 def test_cache_hit_skips_work(tiny_config, tiny_encoder, image_dir, tmp_path, monkeypatch):
