@@ -145,8 +145,9 @@ class TrainConfig:
         Steps in that median.
     max_loss_rise : float
         Training fails (no card is written) when the image + feature loss over the last tenth
-        of the steps is above this multiple of its lowest mean over any earlier tenth, or when
-        a loss is not finite: a diverged generator is never passed on.
+        of the steps is above this multiple of its lowest (its mean over any tenth, or the
+        first step's), or when a loss is not finite: a diverged generator is never passed on.
+        Runs of fewer than 20 steps are checked for finite losses only.
     checkpoint_every : int
         Steps between checkpoints.
     seed : int

@@ -126,6 +126,10 @@ def test_check_divergence_catches_a_late_blow_up(tiny_config):
             train_module.check_divergence(_history(tail), cfg)
     with pytest.raises(train_module.TrainingDiverged, match="image loss is nan at step 3"):
         train_module.check_divergence(_history(np.array([1.0, 0.9, np.nan])), cfg)
+    # under 20 steps a tenth is one noisy step: only finiteness is checked
+    train_module.check_divergence(_history(np.r_[np.full(17, 0.5), 0.1, 3.0]), cfg)
+    with pytest.raises(train_module.TrainingDiverged, match="30 times its lowest 0.3 .steps 19-20."):
+        train_module.check_divergence(_history(np.r_[np.full(18, 0.5), 0.1, 0.1, 3.0, 3.0]), cfg)
 
 
 def test_diverging_training_fails_and_writes_no_card(tiny_config, tiny_encoder, image_dir, tmp_path):
