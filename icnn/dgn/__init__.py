@@ -18,10 +18,10 @@ from icnn.dgn.card import read_card
 from icnn.dgn.config import DGNConfig, config_from_dict, load_config
 from icnn.dgn.latent import encode_latent
 from icnn.dgn.prior import load_prior, prior_from_bdpy_relu7
-from icnn.dgn.train import train_generator
+from icnn.dgn.train import TrainingDiverged, train_generator
 from icnn.networks.registry import ENCODERS, build_encoder
 
 __all__ = [
-    "train_generator", "load_prior", "prior_from_bdpy_relu7", "encode_latent", "read_card",
+    "train_generator", "TrainingDiverged", "load_prior", "prior_from_bdpy_relu7", "encode_latent", "read_card",
     "DGNConfig", "config_from_dict", "load_config", "ENCODERS", "build_encoder",
 ]  # fmt: skip

@@ -11,6 +11,19 @@ def latent_stats(latents: np.ndarray) -> dict[str, np.ndarray]:
     return {"mean": x.mean(0), "sd": x.std(0), "min": x.min(0), "max": x.max(0)}
 
 
+def latent_scale(latents: np.ndarray) -> float:
+    """Root mean square of latents (N, ...) over all images and units; 1 if they are all 0.
+
+    The generator's latent is the encoder feature divided by this scale, so that every layer
+    (pool5 ~5, pool3 ~700 at 128 px) gives the generator inputs and the reconstruction's
+    optimiser a variable of unit size: the same learning rates fit every latent layer. One
+    scale per layer, not per channel: a channel that is nearly silent on the training images
+    would get a tiny scale and blow up wherever it fires.
+    """
+    rms = float(np.sqrt(np.mean(np.asarray(latents, dtype=np.float64) ** 2)))
+    return rms if rms > 0 else 1.0
+
+
 def derive_bounds(stats: dict[str, np.ndarray], sd_multiple: float = 3.0) -> tuple[np.ndarray, np.ndarray]:
     """Latent bounds used in reconstruction, per unit.
 

@@ -20,7 +20,7 @@ STATS_FILE = "latent_stats.npz"
 CHECKPOINT_FILE = "checkpoint.pt"
 LATENT_CACHE_FILE = "latents.pt"
 #: Version of the card layout; cards of another version are refused.
-CARD_FORMAT = "icnn.dgn/1"
+CARD_FORMAT = "icnn.dgn/2"  # 2: the latent is the feature over its per-channel scale
 
 
 def card_path(path: str | Path) -> Path:

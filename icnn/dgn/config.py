@@ -133,9 +133,21 @@ class TrainConfig:
     batch_size : int
         Views per step.
     lr, lr_discriminator : float
-        Adam learning rates.
+        Adam learning rates at the first step; both decay to 0 along a cosine over the steps.
     beta1 : float
         Adam's first beta (0.5, as usual for GANs).
+    clip_ratio : float or None
+        Clip the generator's gradient norm to this multiple of the median norm of the previous
+        ``clip_window`` steps; None: no clipping. A sudden large gradient would otherwise move
+        Adam (beta1 0.5) by up to ~16 learning rates per weight in one step, which is how
+        short runs diverge.
+    clip_window : int
+        Steps in that median.
+    max_loss_rise : float
+        Training fails (no card is written) when the image + feature loss over the last tenth
+        of the steps is above this multiple of its lowest (its mean over any tenth, or the
+        first step's), or when a loss is not finite: a diverged generator is never passed on.
+        Runs of fewer than 20 steps are checked for finite losses only.
     checkpoint_every : int
         Steps between checkpoints.
     seed : int
@@ -147,6 +159,9 @@ class TrainConfig:
     lr: float = 5e-4
     lr_discriminator: float = 2e-4
     beta1: float = 0.5
+    clip_ratio: float | None = 2.0
+    clip_window: int = 20
+    max_loss_rise: float = 1.5
     checkpoint_every: int = 50
     seed: int = 0
 

@@ -53,7 +53,8 @@ def latent_features(encoder: nn.Module, images_rgb255: np.ndarray, layer: str,
 def encode_latent(card: Mapping[str, Any] | str | Path, images_rgb255: np.ndarray,
                   encoder: nn.Module | None = None, device: str | torch.device = "cpu",
                   batch_size: int = 16) -> np.ndarray:  # fmt: skip
-    """The TRUE latents of images for the generator described by a card.
+    """The TRUE latents of images for the generator described by a card: the features of the
+    card's latent layer divided by their per-channel scale (``scale`` of its latent stats).
 
     Parameters
     ----------
@@ -72,7 +73,7 @@ def encode_latent(card: Mapping[str, Any] | str | Path, images_rgb255: np.ndarra
     -------
     ndarray (N, *latent_shape)
     """
-    from icnn.dgn.card import read_card
+    from icnn.dgn.card import STATS_FILE, read_card
 
     card = card if isinstance(card, Mapping) else read_card(card)
     size = int(card["image_size"])
@@ -82,4 +83,7 @@ def encode_latent(card: Mapping[str, Any] | str | Path, images_rgb255: np.ndarra
                          f"size), got {images.shape}")  # fmt: skip
     encoder = encoder if encoder is not None else build_encoder(card["encoder"]["name"])
     latent = card["latent"]
-    return latent_features(encoder, images, latent["layer"], latent["pool"], batch_size, device)
+    with np.load(Path(card["folder"]) / STATS_FILE) as stats:
+        scale = stats["scale"]
+    feats = latent_features(encoder, images, latent["layer"], latent["pool"], batch_size, device)
+    return feats / scale

@@ -13,6 +13,7 @@ import contextlib
 import dataclasses
 import hashlib
 import json
+import math
 import time
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from icnn.dgn.architecture import UpconvGenerator
-from icnn.dgn.bounds import derive_bounds, latent_stats
+from icnn.dgn.bounds import derive_bounds, latent_scale, latent_stats
 from icnn.dgn.card import (
     CARD_FILE,
     CARD_FORMAT,
@@ -137,9 +138,68 @@ def _build_models(cfg: DGNConfig, latent_shape: tuple[int, ...], resolution: int
     return _Models(prior, discriminator, opt_g, opt_d)
 
 
+class TrainingDiverged(RuntimeError):
+    """Generator training ended with a non-finite loss or a loss far above its best."""
+
+
+def _set_lr(models: _Models, cfg: DGNConfig, step: int) -> None:
+    """Cosine decay of both learning rates from their configured values (step 0) to 0: a
+    function of the step only, so a resumed run follows the uninterrupted one."""
+    factor = 0.5 * (1.0 + math.cos(math.pi * step / cfg.train.steps))
+    for opt, lr in ((models.opt_g, cfg.train.lr), (models.opt_d, cfg.train.lr_discriminator)):
+        for group in opt.param_groups if opt is not None else ():
+            group["lr"] = lr * factor
+
+
+def _clip_threshold(history: dict[str, list[float]], cfg: DGNConfig) -> float | None:
+    """The generator's gradient-norm limit: ``clip_ratio`` x the median of the previous
+    ``clip_window`` norms (None: off, or no norm recorded yet)."""
+    norms = history.get("grad_norm", [])[-cfg.train.clip_window:]
+    if cfg.train.clip_ratio is None or not norms:
+        return None
+    return cfg.train.clip_ratio * float(np.median(norms))
+
+
+def _reconstruction_loss(history: dict[str, list[float]], cfg: DGNConfig) -> np.ndarray:
+    """Weighted image + feature loss per step (the terms that say how well G inverts)."""
+    terms = [getattr(cfg.loss, k) * np.asarray(history[k]) for k in ("image", "feature") if k in history]
+    return np.sum(terms, axis=0)
+
+
+def check_divergence(history: dict[str, list[float]], cfg: DGNConfig) -> None:
+    """Raise :class:`TrainingDiverged` when a loss is not finite, or when the image + feature
+    loss over the last tenth of the steps exceeds ``train.max_loss_rise`` times its lowest:
+    the lowest mean over any tenth of the steps, or the first step's (the untrained
+    generator's) if that is lower. A run that blew up late (as the 2-thread CPU run of the
+    pool2 demo generator at lr 0.002 without clipping did) or early ends far above it. Runs
+    of fewer than 20 steps (tenths of one noisy step) are checked for finite losses only."""
+    fix = (f"lower train.lr (now {cfg.train.lr:g}) or loss.adversarial (now {cfg.loss.adversarial:g}), "
+           f"or set train.clip_ratio (now {cfg.train.clip_ratio})")  # fmt: skip
+    for name, values in history.items():
+        bad = np.flatnonzero(~np.isfinite(values))
+        if bad.size:
+            raise TrainingDiverged(f"dgn training: {name} loss is {values[bad[0]]} at step {bad[0] + 1}; {fix}")
+    loss = _reconstruction_loss(history, cfg)
+    tail = len(loss) // 10
+    if tail < 2:
+        return
+    means = np.convolve(loss, np.ones(tail) / tail, mode="valid")
+    last = float(means[-1])
+    start = int(means.argmin())
+    best, where = (float(means[start]), f"steps {start + 1}-{start + tail}") if means[start] < loss[0] \
+        else (float(loss[0]), "step 1")  # fmt: skip
+    if last > cfg.train.max_loss_rise * best:
+        raise TrainingDiverged(
+            f"dgn training diverged: image + feature loss {last:.4g} over the last {tail} steps, "
+            f"{last / best:.3g} times its lowest {best:.4g} ({where}); the limit is "
+            f"train.max_loss_rise = {cfg.train.max_loss_rise:g}. No card was written; {fix}"
+        )
+
+
 def _train_step(models: _Models, comparator: FeatureExtractor | None, z: torch.Tensor,
-                real: torch.Tensor, cfg: DGNConfig) -> dict[str, float]:  # fmt: skip
-    """One generator update and one discriminator update; returns the loss terms."""
+                real: torch.Tensor, cfg: DGNConfig, clip_to: float | None) -> dict[str, float]:  # fmt: skip
+    """One generator update (gradient norm clipped to ``clip_to`` when given) and one
+    discriminator update; returns the loss terms and the generator's gradient norm."""
     size = tuple(real.shape[-2:])
     fake = models.prior.render(z, size, models.prior.output_domain)
     terms: dict[str, torch.Tensor] = {}
@@ -156,9 +216,12 @@ def _train_step(models: _Models, comparator: FeatureExtractor | None, z: torch.T
     total = sum(getattr(cfg.loss, name) * value for name, value in terms.items())
     models.opt_g.zero_grad()
     total.backward()
+    params = list(models.prior.module.parameters())
+    norm = nn.utils.clip_grad_norm_(params, math.inf if clip_to is None else clip_to)
     models.opt_g.step()
     losses = {name: float(value.detach()) for name, value in terms.items()}
     losses["total"] = float(total.detach())
+    losses["grad_norm"] = float(norm)
     if models.discriminator is not None:
         d_loss = discriminator_loss(models.discriminator(real), models.discriminator(fake.detach()))
         models.opt_d.zero_grad()
@@ -240,7 +303,10 @@ def train_generator(
     latents = _view_latents(out / LATENT_CACHE_FILE, data_stamp, encoder, views, cfg, device,
                             progress)  # fmt: skip
     latent_seconds = time.perf_counter() - started
-    stats = latent_stats(latents[: len(images)])  # view 0: the training images themselves
+    # view 0: the training images themselves; the latent is the feature in units of its scale
+    scale = latent_scale(latents[: len(images)])
+    latents = (latents / scale).astype(np.float32)
+    stats = latent_stats(latents[: len(images)])
     lower, upper = derive_bounds(stats, cfg.bounds.sd_multiple)
 
     models = _build_models(cfg, latents.shape[1:], resolution, domain, device)
@@ -273,8 +339,12 @@ def train_generator(
             real = domain.to_network(views_t[index].to(device))
             if resolution != size:
                 real = nn.functional.interpolate(real, size=(resolution, resolution), mode="area")
-            for name, value in _train_step(models, extractor, z, real, cfg).items():
+            _set_lr(models, cfg, step)
+            losses = _train_step(models, extractor, z, real, cfg, _clip_threshold(history, cfg))
+            for name, value in losses.items():
                 history.setdefault(name, []).append(value)
+            if not all(math.isfinite(v) for v in losses.values()):
+                check_divergence(history, cfg)  # fails at once: nothing finite follows a NaN
             bar.set_postfix({k: f"{v[-1]:.3g}" for k, v in history.items()})
             if (step + 1) % train.checkpoint_every == 0 or step + 1 == train.steps:
                 now = time.perf_counter()
@@ -282,11 +352,12 @@ def train_generator(
                 atomic_torch_save({"stamp": stamp, "step": step + 1, "seconds": seconds,
                                    "history": history, "models": models.state()}, checkpoint)  # fmt: skip
     bar.close()
+    check_divergence(history, cfg)
 
     generator = models.prior.module.eval()
     atomic_torch_save(generator.state_dict(), out / STATE_FILE)
     atomic_savez(out / STATS_FILE, lower=lower.astype(np.float32), upper=upper.astype(np.float32),
-                 **{k: v.astype(np.float32) for k, v in stats.items()})  # fmt: skip
+                 scale=np.float32(scale), **{k: v.astype(np.float32) for k, v in stats.items()})  # fmt: skip
     output_size = list(generator(latents_t[:1].to(device)).shape[-2:])
     card = {
         "stamp": stamp,
@@ -294,6 +365,7 @@ def train_generator(
                     "input_domain": domain.name},
         "latent": {"layer": cfg.latent.layer, "pool": cfg.latent.pool,
                    "shape": list(latents.shape[1:]),
+                   "scale": "feature / its RMS over the training images", "scale_value": round(scale, 6),
                    "nonnegative": bool(np.all(stats["min"] >= 0))},
         "image_size": int(size),
         "output_domain": domain.name,

@@ -17,7 +17,10 @@ if (config.get("generator") or {}).get("train"):
             "../envs/icnn.yaml"
         # needed by half of the reconstructions: before them, after the decoder chain
         priority: 5
-        threads: 2
+        # 1, not 2: with `--cores 2` a 2-thread job waits until no 1-thread job runs, and in
+        # `make demo` it waited 15 min (to the end of the pixel-space reconstructions, one
+        # core idle meanwhile); with 1 it starts beside the decoders
+        threads: 1
         resources:
             mem_mb=8000,
             gpu=gpus(config.get("device", "cpu")),

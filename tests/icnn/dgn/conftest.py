@@ -18,7 +18,7 @@ TINY = {
     "generator": {"width": 16, "min_width": 8, "output_scale": 60.0},
     "discriminator": {"width": 8, "n_layers": 2},
     "loss": {"image": 1.0, "feature": 1.0, "adversarial": 0.01, "feature_layers": ["conv1"]},
-    "train": {"steps": 6, "batch_size": 4, "lr": 0.01, "checkpoint_every": 2, "seed": 0},
+    "train": {"steps": 6, "batch_size": 4, "lr": 0.003, "checkpoint_every": 2, "seed": 0},
 }
 
 

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from icnn.dgn.architecture import UpconvGenerator, upsampling_stages
-from icnn.dgn.bounds import derive_bounds, latent_stats
+from icnn.dgn.bounds import derive_bounds, latent_scale, latent_stats
 from icnn.dgn.data import augmented_views, image_files
 from icnn.images import load_images
 
@@ -19,6 +19,14 @@ def test_bounds_are_3_sd_per_unit_with_lower_0_after_relu():
     lower, upper = derive_bounds(latent_stats(latents), 3.0)
     np.testing.assert_allclose(upper, 3 * latents.std(0))
     assert upper.shape == (3, 2, 2) and np.all(lower == 0) and upper[0, 0, 0] == 0
+
+
+def test_latent_scale_is_the_rms_of_all_units():
+    latents = np.zeros((4, 2, 3, 3))
+    latents[:, 0] = 6.0  # half the units 6, half 0: RMS sqrt(18)
+    assert latent_scale(latents) == pytest.approx(np.sqrt(18.0))
+    assert latent_scale(latents / 100) == pytest.approx(np.sqrt(18.0) / 100)
+    assert latent_scale(np.zeros((2, 3))) == 1.0  # a silent layer is left as it is
 
 
 def test_signed_latent_gets_mean_plus_minus_k_sd():

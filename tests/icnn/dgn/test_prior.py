@@ -8,6 +8,7 @@ import torch
 
 from icnn import GeneratorPrior, extract_features, reconstruct
 from icnn.dgn import encode_latent, load_prior, prior_from_bdpy_relu7, read_card, train_generator
+from icnn.dgn.card import STATS_FILE
 from icnn.dgn.data import image_files
 from icnn.domains import CAFFE
 from icnn.images import load_images
@@ -48,7 +49,9 @@ def test_encode_latent_is_the_true_latent(trained, tiny_encoder, image_dir):
     latents = encode_latent(read_card(trained), images)  # the card names the registered encoder
     expected = extract_features(tiny_encoder, CAFFE.to_network(torch.from_numpy(images).permute(0, 3, 1, 2)),
                                 ["features.5"])["features.5"]  # fmt: skip
-    np.testing.assert_allclose(latents, expected)
+    with np.load(trained.parent / STATS_FILE) as stats:
+        scale = float(stats["scale"])
+    np.testing.assert_allclose(latents, expected / scale, rtol=1e-5)
     with pytest.raises(ValueError, match="card's image size"):
         encode_latent(trained, images[:, :8, :8])
 
