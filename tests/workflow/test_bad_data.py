@@ -57,7 +57,7 @@ def test_nan_voxels_can_be_dropped_by_config(study):
     run = snakemake(study, "results/checks/data_checks.tsv")
     assert run.returncode == 0, run.stderr[-3000:]
     rows = (study / "results/checks/data_checks.tsv").read_text().splitlines()
-    assert f"{TRAIN}\tVC\t420\t120\t3" in rows
+    assert f"{TRAIN}\tVC\t420\t128\t3" in rows  # (60 crops + 4 dead leaves) x 2 reps
     masks = np.load(study / "results/checks/voxels/sub-02.npz")
     assert np.load(study / "results/checks/voxels/sub-01.npz")["VC"].sum() == 420
     assert masks["VC"].sum() == 417

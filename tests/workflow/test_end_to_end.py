@@ -83,7 +83,7 @@ def test_demo_mode_builds_the_dataset_first(tmp_path):
     run = snakemake(tmp_path, "results/checks/data_checks.tsv")
     assert run.returncode == 0, run.stderr[-4000:]
     lines = (tmp_path / "results/checks/data_checks.tsv").read_text().splitlines()
-    assert len(lines) == 5 and lines[1].endswith("\tVC\t420\t120\t0")  # header + 2 subjects x 2 sessions
+    assert len(lines) == 5 and lines[1].endswith("\tVC\t420\t128\t0")  # header + 2 subjects x 2 sessions; (60 + 4) x 2 samples
 
 
 def test_bad_config_fails_at_parse_time_naming_the_entry(finished_run, tmp_path):
