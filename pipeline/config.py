@@ -157,10 +157,11 @@ def decoded_conditions(config: Mapping, layer_set: str | None = None) -> list[tu
     layer_set : str, optional
         Name of one layer set of ``reconstruction.layer_sets``.
     """
+    named = [layer_sets(config)[layer_set]] if layer_set else None
     out = []
     for s in config["subjects"]:
         for t in subject_test_sets(config, s):
-            scopes = [layer_sets(config)[layer_set]] if layer_set else set_layer_sets(config, t).values()
+            scopes = named or set_layer_sets(config, t).values()
             out += [(s, r, t) for r in config["rois"]
                     if any(s in e["subjects"] and r in e["rois"] and t in e["image_sets"] for e in scopes)]  # fmt: skip
     return out

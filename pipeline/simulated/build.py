@@ -204,18 +204,7 @@ def build_movies(
 
     Skips what ``movie_stamp.json`` records as up to date, as :func:`build_images` does; with
     no movies section it writes nothing and removes the movie files of earlier builds. A
-    viewer's voxels are those of its image sessions.
-
-    Parameters
-    ----------
-    config : DemoConfig
-        The dataset's configuration.
-    out_dir : str, Path or None
-        Output folder; ``None`` uses ``config.out_dir``.
-    force : bool
-        Rebuild everything.
-    progress : bool
-        Show progress bars.
+    viewer's voxels are those of its image sessions. Parameters as :func:`build_images`.
 
     Returns
     -------
