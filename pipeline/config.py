@@ -48,6 +48,22 @@ def subject_test_sets(config: Mapping, subject: str) -> list[str]:
     return list(config["subjects"][subject]["test"])
 
 
+def true_sets(config: Mapping) -> list[str]:
+    """Test sets (image and movie) also reconstructed from true features.
+
+    None without the ``"true"`` source; else ``reconstruction.true_sets``, by default every test
+    set of the config's subjects.
+    """
+    rec = config["reconstruction"]
+    if "true" not in rec["sources"]:
+        return []
+    return list(rec.get("true_sets") or _all_test_sets(config))
+
+
+def _all_test_sets(config: Mapping) -> list[str]:
+    return sorted({t for entry in config["subjects"].values() for t in entry["test"]})
+
+
 #: The keys that narrow a layer set to some of the config's subjects, ROIs and test image sets.
 SCOPE_KEYS = ("subjects", "rois", "image_sets")
 
@@ -323,6 +339,14 @@ def check_config(config: Mapping) -> None:
             variant_options(variant, (rec.get("options") or {}).get(variant))
         except (ValueError, TypeError) as error:
             raise ConfigError(f"reconstruction.options.{variant}: {error}") from error
+    if rec.get("true_sets"):
+        if "true" not in rec["sources"]:
+            raise ConfigError("reconstruction.true_sets: no set is reconstructed from true features "
+                              "without \"true\" in reconstruction.sources; add it there or remove true_sets")  # fmt: skip
+        stray = [t for t in rec["true_sets"] if t not in _all_test_sets(config)]
+        if stray:
+            raise ConfigError(f"reconstruction.true_sets: {stray} are not test sets of the config's subjects "
+                              f"{_all_test_sets(config)}; fix the name or add the set to a subject's test")  # fmt: skip
     if rec["stats_image_set"] not in config["image_sets"]:
         raise ConfigError(f"reconstruction.stats_image_set: {rec['stats_image_set']!r} is not an image set "
                           f"({', '.join(config['image_sets'])})")  # fmt: skip

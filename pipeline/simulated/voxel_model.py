@@ -209,10 +209,12 @@ def _pool(maps: np.ndarray, grid: np.ndarray, prf: np.ndarray, weights: np.ndarr
     """Tuning-weighted energy under each voxel's Gaussian pRF: (n_images, n_voxels)."""
     step = abs(grid[1, 0] - grid[0, 0])
     d2 = ((grid[None] - prf[:, None, :2]) ** 2).sum(axis=-1)
+    profile = np.exp(-d2 / (2 * prf[:, 2:] ** 2))
+    # Cut the far tails: in float32 they and their products are subnormal numbers, which made
+    # the product below 40x slower (41 s against 1 s per subject), for a change of 1e-19.
+    profile[profile < 1e-20] = 0.0
     # Analytic normalisation, so a pRF partly off the grid is not inflated.
-    gauss = (np.exp(-d2 / (2 * prf[:, 2:] ** 2)) * step**2 / (2 * np.pi * prf[:, 2:] ** 2)).astype(
-        np.float32
-    )
+    gauss = (profile * step**2 / (2 * np.pi * prf[:, 2:] ** 2)).astype(np.float32)
     n_img, n_ch, n_px = maps.shape
     pooled = (maps.reshape(n_img * n_ch, n_px) @ gauss.T).reshape(n_img, n_ch, -1)
     return np.einsum("icv,vc->iv", pooled, weights.astype(np.float32))

@@ -49,6 +49,9 @@ def _labels(config, spec):
         (lambda c: c.update(figures={"layer_set": "low"}), "figures.layer_set: 'low' is not one of"),
         (lambda c: c["reconstruction"]["options"].update(icnn_gd={"iterations": 5}), "options.icnn_gd"),
         (lambda c: c["reconstruction"].update(stats_image_set="nope"), "stats_image_set"),
+        (lambda c: c["reconstruction"].update(true_sets=["natural", "faces"]),
+         "true_sets: \\['faces'\\] are not test sets of the config's subjects \\['natural', 'validation'\\]"),
+        (lambda c: c["reconstruction"].update(sources=["decoded"]), "true_sets: .* without \"true\""),
         (lambda c: c["subjects"]["sub-01"]["test"].update(faces="data/demo/x.h5"), "test.faces"),
         (lambda c: c["subjects"]["sub-01"]["train"].update(fmri="elsewhere/never.h5"),
          "train.fmri: elsewhere/never.h5 does not exist"),
@@ -66,6 +69,16 @@ def test_bad_entries_are_named(config, change, message):
     change(config)
     with pytest.raises(ConfigError, match=message):
         check_config(config)
+
+
+def test_true_sets_default_to_every_test_set(config):
+    from pipeline.config import true_sets
+
+    assert true_sets(config) == ["natural"]  # the default config leaves out its validation set
+    del config["reconstruction"]["true_sets"]
+    assert true_sets(config) == ["natural", "validation"]
+    config["reconstruction"]["sources"] = ["decoded"]
+    assert true_sets(config) == []
 
 
 def test_layer_sets_name_their_layers_and_variants(config):

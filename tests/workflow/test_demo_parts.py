@@ -3,13 +3,12 @@ the movie config to a finished run plans the movie jobs only."""
 
 from __future__ import annotations
 
-import re
-
 import yaml
 
 from tests.workflow.tiny import (
     TINY_DEMO,
     TINY_MOVIES,
+    planned_jobs,
     snakemake,
     tiny_config,
     tiny_movie_config,
@@ -45,18 +44,6 @@ def _movie_part() -> dict:
     return extra
 
 
-def _planned(dry_run: str) -> list[tuple[str, dict[str, str]]]:
-    """(rule, wildcards) of every job a dry run lists."""
-    jobs = []
-    for block in re.split(r"\n\s*\n", dry_run):
-        rule = re.search(r"^(?:local)?(?:rule|checkpoint) (\w+):", block, re.M)
-        if rule:
-            found = re.search(r"^\s+wildcards: (.*)$", block, re.M)
-            pairs = [item.split("=", 1) for item in found.group(1).split(", ")] if found else []
-            jobs.append((rule.group(1), dict(pairs)))
-    return jobs
-
-
 def test_image_demo_writes_no_movies_and_adding_them_reruns_no_image_job(tmp_path):
     demo = TINY_DEMO | {"movies": TINY_MOVIES, "subjects": [{"name": "sub-01", "seed": 1}]}
     write_configs(tmp_path, _image_demo(), demo)
@@ -71,7 +58,7 @@ def test_image_demo_writes_no_movies_and_adding_them_reruns_no_image_job(tmp_pat
     # Before the movie part exists, the plan starts with it (what follows it is not known yet).
     plan = snakemake(tmp_path, "-n", *both)
     assert plan.returncode == 0, plan.stderr[-4000:]
-    first = {rule for rule, _ in _planned(plan.stdout)}
+    first = {rule for rule, _ in planned_jobs(plan.stdout)}
     assert "demo_movies" in first and "demo_data" not in first
     # With the movie part built, the whole plan: movie jobs and the gathering ones only.
     built = snakemake(tmp_path, "data/demo/movie_stamp.json", *both)
@@ -79,7 +66,7 @@ def test_image_demo_writes_no_movies_and_adding_them_reruns_no_image_job(tmp_pat
     assert len(list((data / "movies/movie_test").iterdir())) == TINY_MOVIES["n_test"]
     plan = snakemake(tmp_path, "-n", *both)
     assert plan.returncode == 0, plan.stderr[-4000:]
-    jobs = _planned(plan.stdout)
+    jobs = planned_jobs(plan.stdout)
     image_jobs = [(rule, wc) for rule, wc in jobs if rule not in AGGREGATES and not (
         wc.get("subject") == "sub-01-movies" or wc.get("image_set") in MOVIE_SETS)]  # fmt: skip
     assert image_jobs == []

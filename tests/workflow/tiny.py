@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -98,6 +99,18 @@ def snakemake(workdir: Path, *args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     return subprocess.run([*SNAKEMAKE, "--directory", str(workdir), "--cores", "2", *args],
                           capture_output=True, text=True, env=env)  # fmt: skip
+
+
+def planned_jobs(dry_run: str) -> list[tuple[str, dict[str, str]]]:
+    """(rule, wildcards) of every job a dry run (``snakemake -n``) lists."""
+    jobs = []
+    for block in re.split(r"\n\s*\n", dry_run):
+        rule = re.search(r"^(?:local)?(?:rule|checkpoint) (\w+):", block, re.M)
+        if rule:
+            found = re.search(r"^\s+wildcards: (.*)$", block, re.M)
+            pairs = [item.split("=", 1) for item in found.group(1).split(", ")] if found else []
+            jobs.append((rule.group(1), dict(pairs)))
+    return jobs
 
 
 def write_configs(workdir: Path, config: dict, demo: dict = TINY_DEMO) -> None:

@@ -8,7 +8,7 @@ from icnn.networks.registry import layer_shapes
 from icnn.recon.variants import VARIANTS, needs_generator
 from pipeline.config import (check_published, decoded_conditions, download_outputs, is_movie_set, layer_sets,
                              load_workflow_config, session_labels, session_timing, set_folder, set_layer_sets,
-                             subject_test_sets)
+                             subject_test_sets, true_sets)
 from pipeline.download import read_file_list
 from pipeline.resources import WorkflowResources
 
@@ -23,6 +23,7 @@ ENC = config["encoder"]
 REC = config["reconstruction"]
 FIG = config.get("figures") or {}
 LAYER_SETS = layer_sets(config)  # name -> {layers, variants}
+TRUE_SETS = true_sets(config)  # test sets also reconstructed from true features
 FIGURE_LAYER_SET = FIG.get("layer_set") or next(iter(LAYER_SETS))
 DEMO = config.get("demo_data")
 DATA_CHECK = "results/checks/data_checks.tsv"
@@ -257,7 +258,7 @@ def score_files():
                 if "decoded" in REC["sources"]:
                     files += [f"results/scores/decoded/{s}/{r}/{layer_set}/{variant}/{t}.tsv"
                               for s in entry["subjects"] if t in subject_test_sets(config, s) for r in entry["rois"]]
-                if "true" in REC["sources"]:
+                if t in TRUE_SETS:
                     files.append(f"results/scores/true/{layer_set}/{variant}/{t}.tsv")
     return files
 
@@ -337,7 +338,7 @@ def movie_rows(movie_set):
             if "decoded" in REC["sources"]:
                 rows[f"{variant} {layer_set}\n{subject} {roi}"] = [
                     f"results/reconstruction/decoded/{subject}/{roi}/{folder}/chunk-{k}" for k in chunks(movie_set)]
-            if "true" in REC["sources"]:
+            if movie_set in TRUE_SETS:
                 rows[f"{variant} {layer_set}\ntrue features"] = [
                     f"results/reconstruction/true/{folder}/chunk-{k}" for k in chunks(movie_set)]
     return rows
@@ -356,7 +357,7 @@ def grid_rows(image_set):
         name = variant if layer_set == FIGURE_LAYER_SET else f"{variant} ({layer_set})"
         if "decoded" in REC["sources"] and (subject, roi, image_set) in decoded_conditions(config, layer_set):
             rows[f"{name}\n{subject} {roi}"] = decoded_chunk_dirs(subject, roi, layer_set, variant, image_set)
-        if "true" in REC["sources"]:
+        if image_set in TRUE_SETS:
             rows[f"{name}\ntrue features"] = true_chunk_dirs(layer_set, variant, image_set)
     return rows
 
@@ -383,7 +384,7 @@ def study_grid_rows(grid):
                 for r in axes["rois"]:
                     if v in LAYER_SETS[ls]["variants"] and (s, r, t) in decoded_conditions(config, ls):
                         rows[label(ls, v, s, r)] = decoded_chunk_dirs(s, r, ls, v, t)
-            if entry.get("true") and v in LAYER_SETS[ls]["variants"] and t in LAYER_SETS[ls]["image_sets"]:
+            if entry.get("true") and t in TRUE_SETS and v in LAYER_SETS[ls]["variants"] and t in LAYER_SETS[ls]["image_sets"]:
                 rows[f"{label(ls, v, '', '')}\ntrue features"] = true_chunk_dirs(ls, v, t)
     if not rows:
         raise ValueError(f"figures.grids.{grid}: no layer set reconstructs these conditions; "
