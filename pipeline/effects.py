@@ -4,6 +4,11 @@ Each effect is stated as the paper reports it and tested on ``results/summary.ts
 ``config/simulated_study.yaml`` (layer sets ``all``, ``per_roi``, ``conv1`` ... ``conv1-4``):
 decoded features, test image sets ``natural`` (distinct photos), ``artificial`` (colour
 shapes) and ``letter``. A mean over subjects is the mean of the subjects' means.
+
+An effect counts as reproduced only beyond the noise of the few test images: a score is above
+chance when its mean less :data:`Z` standard errors is above 0.5, one score exceeds another when
+their difference is more than :data:`Z` standard errors of the difference (errors taken as
+independent; the standard error of a mean over subjects from the subjects' errors).
 """
 
 from __future__ import annotations
@@ -20,6 +25,35 @@ LAYER_SUBSETS = ("conv1", "conv1-2", "conv1-3", "conv1-4", "all")
 #: The single visual areas of Fig 7 (VC is their union).
 AREAS = ("V1", "V2", "V3", "V4", "HVC")
 PIXEL, EFFNET = "pixel_identification", "effnet_identification"
+#: Standard errors a difference must exceed (two-sided 95 %).
+Z = 1.96
+CHANCE = 0.5
+
+
+@dataclass(frozen=True)
+class Score:
+    """A mean score and its standard error (over test images)."""
+
+    mean: float
+    sem: float
+
+    def above_chance(self) -> bool:
+        """Whether the mean is more than :data:`Z` standard errors above chance."""
+        return self.mean - Z * self.sem > CHANCE
+
+    def exceeds(self, other: Score) -> bool:
+        """Whether this score is higher than `other` by more than :data:`Z` errors of the difference."""
+        return self.mean - other.mean > Z * float(np.hypot(self.sem, other.sem))
+
+    def __format__(self, spec: str) -> str:
+        return f"{self.mean:{spec}} +- {self.sem:{spec}}"
+
+    @staticmethod
+    def average(scores: Iterable[Score]) -> Score:
+        """The mean of several scores, with the error of a mean of independent scores."""
+        scores = list(scores)
+        return Score(float(np.mean([x.mean for x in scores])),
+                     float(np.sqrt(np.sum([x.sem**2 for x in scores]))) / len(scores))  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -63,45 +97,45 @@ class Summary:
         return sorted({r["subject"] for r in self.rows if r["source"] == "decoded"})
 
     def get(self, metric: str, image_set: str, *, source: str = "decoded", subject: str = "-",
-            roi: str = "-", layer_set: str = "all", variant: str = "icnn_gd") -> float:  # fmt: skip
-        """Mean score of one condition; KeyError naming it when the table lacks it."""
+            roi: str = "-", layer_set: str = "all", variant: str = "icnn_gd") -> Score:  # fmt: skip
+        """Score of one condition; KeyError naming it when the table lacks it."""
         key = (subject, roi, layer_set, variant, source, image_set, metric)
         if key not in self._index:
             raise KeyError(f"summary has no row {dict(zip(_KEY_NAMES, key, strict=True))}; "
                            "run config/simulated_study.yaml (or a config with these conditions)")  # fmt: skip
-        return self._index[key][0]
+        return Score(*self._index[key])
 
-    def over_subjects(self, metric: str, image_set: str, **condition: str) -> float:
+    def over_subjects(self, metric: str, image_set: str, **condition: str) -> Score:
         """Mean over subjects of decoded-feature scores from VC (unless ``roi`` is given)."""
         condition.setdefault("roi", "VC")
-        return float(np.mean([self.get(metric, image_set, subject=s, **condition) for s in self.subjects()]))
+        return Score.average(self.get(metric, image_set, subject=s, **condition) for s in self.subjects())
 
-    def best_variant(self, metric: str, image_set: str) -> tuple[str, float]:
+    def best_variant(self, metric: str, image_set: str) -> tuple[str, Score]:
         """The variant of layer set ``all`` with the highest mean over subjects, and its score."""
         variants = sorted({r["variant"] for r in self.rows if r["layer_set"] == "all"})
         scores = {v: self.over_subjects(metric, image_set, variant=v) for v in variants}
-        best = max(scores, key=scores.__getitem__)
+        best = max(scores, key=lambda v: scores[v].mean)
         return best, scores[best]
 
 
 _KEY_NAMES = ("subject", "roi", "layer_set", "variant", "source", "image_set", "metric")
 
 
-def _fmt(values: Mapping[str, float]) -> str:
+def _fmt(values: Mapping[str, Score]) -> str:
     return ", ".join(f"{k} {v:.2f}" for k, v in values.items())
 
 
 def _dgn(s: Summary) -> Effect:
     gd, dgn = (s.over_subjects(EFFNET, "natural", variant=v) for v in ("icnn_gd", "icnn_dgn_gd"))
     return Effect("natural images: the generator prior makes reconstructions more recognisable (Figs 2-3)",
-                  f"EffNet identification, 3 subjects VC: with DGN {dgn:.2f}, without {gd:.2f}", dgn > gd)  # fmt: skip
+                  f"EffNet identification, 3 subjects VC: with DGN {dgn:.2f}, without {gd:.2f}", dgn.exceeds(gd))  # fmt: skip
 
 
 def _shapes_vs_natural(s: Summary) -> Effect:
     shapes, natural = (s.over_subjects(PIXEL, t) for t in ("artificial", "natural"))
     return Effect("shapes are reconstructed more accurately in pixels than natural images (Figs 2, 6A)",
                   f"pixel identification, icnn_gd VC: shapes {shapes:.2f}, natural {natural:.2f}",
-                  shapes > natural)  # fmt: skip
+                  shapes.exceeds(natural))  # fmt: skip
 
 
 def _layers(metric: str, image_set: str, what: str) -> Callable[[Summary], Effect]:
@@ -110,7 +144,7 @@ def _layers(metric: str, image_set: str, what: str) -> Callable[[Summary], Effec
         scores = {ls: s.get(metric, image_set, subject=sub, roi="VC", layer_set=ls) for ls in LAYER_SUBSETS}
         return Effect(f"more layers give better reconstructions than conv1 alone, {what} (Fig 4)",
                       f"{metric.split('_')[0]} identification, {sub} VC icnn_gd: {_fmt(scores)}",
-                      scores["all"] > scores["conv1"])  # fmt: skip
+                      scores["all"].exceeds(scores["conv1"]))  # fmt: skip
 
     return check
 
@@ -118,27 +152,28 @@ def _layers(metric: str, image_set: str, what: str) -> Callable[[Summary], Effec
 def _letters(s: Summary) -> Effect:
     scores = {sub: s.get(PIXEL, "letter", subject=sub, roi="VC") for sub in s.subjects()}
     return Effect("letters are reconstructed recognisably, from a decoder trained on natural images (Fig 6B)",
-                  f"pixel identification, VC icnn_gd: {_fmt(scores)} (chance 0.5; shown: > 0.6 in every subject)",
-                  min(scores.values()) > 0.6)  # fmt: skip
+                  f"pixel identification, VC icnn_gd: {_fmt(scores)} (shown: > 0.6 in every subject)",
+                  all(x.above_chance() for x in scores.values()))  # fmt: skip
 
 
 def _areas_above_chance(s: Summary) -> Effect:
     sub = s.subjects()[0]
     scores = _area_scores(s, sub)
     return Effect("shapes are reconstructed above chance from every visual area (Fig 7)",
-                  f"pixel identification, {sub} icnn_gd: {_fmt(scores)}", min(scores.values()) > 0.5)  # fmt: skip
+                  f"pixel identification, {sub} icnn_gd: {_fmt(scores)}",
+                  all(x.above_chance() for x in scores.values()))  # fmt: skip
 
 
 def _higher_areas(s: Summary) -> Effect:
     sub = s.subjects()[0]
     scores = _area_scores(s, sub)
-    early = float(np.mean([scores[a] for a in ("V1", "V2", "V3")]))
+    early = Score.average(scores[a] for a in ("V1", "V2", "V3"))
     return Effect("higher visual areas reconstruct shapes less accurately in pixels (Fig 7: V1-V3 > HVC)",
                   f"pixel identification, {sub}: V1-V3 mean {early:.2f}, HVC {scores['HVC']:.2f}",
-                  early > scores["HVC"])  # fmt: skip
+                  early.exceeds(scores["HVC"]))  # fmt: skip
 
 
-def _area_scores(s: Summary, sub: str) -> dict[str, float]:
+def _area_scores(s: Summary, sub: str) -> dict[str, Score]:
     scores = {a: s.get(PIXEL, "artificial", subject=sub, roi=a, layer_set="per_roi") for a in AREAS}
     scores["VC"] = s.get(PIXEL, "artificial", subject=sub, roi="VC")
     return scores
@@ -148,7 +183,8 @@ def _subjects(s: Summary) -> Effect:
     variant, _ = s.best_variant(EFFNET, "natural")
     scores = {sub: s.get(EFFNET, "natural", subject=sub, roi="VC", variant=variant) for sub in s.subjects()}
     return Effect("natural images are reconstructed above chance in every subject (Figs 2-3, 3 subjects)",
-                  f"EffNet identification, {variant} VC: {_fmt(scores)}", min(scores.values()) > 0.5)  # fmt: skip
+                  f"EffNet identification, {variant} VC: {_fmt(scores)}",
+                  all(x.above_chance() for x in scores.values()))  # fmt: skip
 
 
 #: The checks, in the order the paper presents the effects.
