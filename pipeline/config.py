@@ -61,6 +61,7 @@ def true_sets(config: Mapping) -> list[str]:
 
 
 def _all_test_sets(config: Mapping) -> list[str]:
+    """The test sets (image and movie) of the config's subjects, sorted."""
     return sorted({t for entry in config["subjects"].values() for t in entry["test"]})
 
 
@@ -185,7 +186,7 @@ def decoded_conditions(config: Mapping, layer_set: str | None = None) -> list[tu
 
 def _test_sets(config: Mapping) -> list[str]:
     """The test image sets of the config's subjects (not the movie sets)."""
-    return sorted({t for entry in config["subjects"].values() for t in entry["test"] if not is_movie_set(config, t)})
+    return [t for t in _all_test_sets(config) if not is_movie_set(config, t)]
 
 
 def _demo_out_dir(config: Mapping) -> str | None:
@@ -343,10 +344,11 @@ def check_config(config: Mapping) -> None:
         if "true" not in rec["sources"]:
             raise ConfigError("reconstruction.true_sets: no set is reconstructed from true features "
                               "without \"true\" in reconstruction.sources; add it there or remove true_sets")  # fmt: skip
-        stray = [t for t in rec["true_sets"] if t not in _all_test_sets(config)]
+        tested = _all_test_sets(config)
+        stray = [t for t in rec["true_sets"] if t not in tested]
         if stray:
             raise ConfigError(f"reconstruction.true_sets: {stray} are not test sets of the config's subjects "
-                              f"{_all_test_sets(config)}; fix the name or add the set to a subject's test")  # fmt: skip
+                              f"{tested}; fix the name or add the set to a subject's test")  # fmt: skip
     if rec["stats_image_set"] not in config["image_sets"]:
         raise ConfigError(f"reconstruction.stats_image_set: {rec['stats_image_set']!r} is not an image set "
                           f"({', '.join(config['image_sets'])})")  # fmt: skip
