@@ -74,7 +74,11 @@ def _opponent_thumbnails(images: np.ndarray) -> dict[str, np.ndarray]:
 
 def _noise_ceiling(config: DemoConfig, image_dir: Path, scales: tuple[float, ...] = (1.0, 0.3, 0.0)) -> None:
     """Pixel identification of 16 x 16 thumbnails decoded from the first subject's voxels
-    simulated with the trial noise scaled by each of ``scales`` (1: the dataset's noise)."""
+    simulated with the trial noise scaled by each of ``scales`` (1: the dataset's noise).
+
+    Noise is added to the signal directly, without the run offsets, baselines and gains of
+    :func:`pipeline.simulated.design.measure` (a scale of 0 has no equivalent there): at scale 1
+    this is slightly cleaner than the session files."""
     names = ("training", "test", "artificial", "letter")
     images = {name: load_set(image_dir, name)[1] for name in names}
     bounds = np.cumsum([0] + [len(images[name]) for name in names])
