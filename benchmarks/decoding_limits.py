@@ -11,8 +11,8 @@ validation images, ``--set validation``):
 - image size: EfficientNet-Lite0 identification of the *true* test images shrunk to each size
   (the ceiling a reconstruction of that size can reach);
 - noise (``--parts noise``): 16 x 16 RGB thumbnails decoded from VC responses simulated again
-  with the trial noise scaled by 1, 0.3 and 0 (``--noise-scales``), for the natural, shape and letter test sets
-  (pixel identification): how much of the limit is the voxels' noise and how much their model.
+  with the trial noise scaled (``--noise-scales``, default 1, 0.3 and 0), for the natural, shape
+  and letter test sets (pixel identification): how much of the limit is the voxels' noise and how much their model.
 
 Run single-threaded on tiny data, e.g.
 ``OMP_NUM_THREADS=1 python benchmarks/decoding_limits.py --data /tmp/ss/d1``.
@@ -72,7 +72,7 @@ def _opponent_thumbnails(images: np.ndarray) -> dict[str, np.ndarray]:
     return {k: v.reshape(len(images), -1) for k, v in flat.items()}
 
 
-def _noise_ceiling(config: DemoConfig, image_dir: Path, scales: tuple[float, ...] = (1.0, 0.3, 0.0)) -> None:
+def _noise_ceiling(config: DemoConfig, image_dir: Path, scales: tuple[float, ...]) -> None:
     """Pixel identification of 16 x 16 thumbnails decoded from the first subject's voxels
     simulated with the trial noise scaled by each of ``scales`` (1: the dataset's noise).
 
@@ -145,47 +145,48 @@ def main() -> None:
         bd = BData(session_file(args.data, sub, name))
         sets[name] = (ids, images, bd, bd.get_labels("stimulus_name"))
     (ids_tr, im_tr, bd_tr, lab_tr), (ids_te, im_te, bd_te, lab_te) = sets["training"], sets[args.set]
-    both = _features(np.concatenate([im_tr, im_te]), args.size, args.units, rng)
-    f_tr = {k: v[: len(ids_tr)] for k, v in both.items()}
-    f_te = {k: v[len(ids_tr) :] for k, v in both.items()}
+    parts = set(args.parts.split(","))
+    if parts & {"rois", "decoder", "training"}:  # the parts that decode VGG19 features
+        both = _features(np.concatenate([im_tr, im_te]), args.size, args.units, rng)
+        f_tr = {k: v[: len(ids_tr)] for k, v in both.items()}
+        f_te = {k: v[len(ids_tr) :] for k, v in both.items()}
 
     def data(roi: str) -> tuple[tuple, tuple]:
         sel = f"{ROIS[roi]} = 1"
         return (bd_tr.select(sel), lab_tr, ids_tr), (bd_te.select(sel), lab_te, ids_te)
 
+    vc = data("VC") if parts & {"decoder", "training"} else None
     print(f"{sub}, {len(ids_tr)} training / {len(ids_te)} {args.set} images, {args.size} px, "
           f"{args.units} units per layer; cells: profile r / pattern identification")  # fmt: skip
-    parts = set(args.parts.split(","))
     if "rois" in parts:
         print("ROI    " + "  ".join(f"{layer:>12}" for layer in LAYERS))
-    for roi in ROIS if "rois" in parts else ():
-        cells = [_score(*data(roi), f_tr[layer], f_te[layer], 100.0, 100) for layer in LAYERS]
-        print(f"{roi:6} " + "  ".join(f"{r:5.3f} / {i:4.2f}" for r, i in cells))
-    vc = data("VC")
+        for roi in ROIS:
+            cells = [_score(*data(roi), f_tr[layer], f_te[layer], 100.0, 100) for layer in LAYERS]
+            print(f"{roi:6} " + "  ".join(f"{r:5.3f} / {i:4.2f}" for r, i in cells))
     if "decoder" in parts:
         print("\nVC, alpha x n_voxels (mean over layers of profile r / identification)")
-    for alpha in [float(a) for a in args.alphas.split(",")] if "decoder" in parts else ():
-        for n_voxels in [None if n == "all" else int(n) for n in args.n_voxels.split(",")]:
-            cells = [_score(*vc, f_tr[layer], f_te[layer], alpha, n_voxels) for layer in LAYERS]
-            r, i = np.mean(cells, axis=0)
-            print(f"  alpha {alpha:6g} n_voxels {n_voxels!s:>5}: {r:.3f} / {i:.3f}")
+        for alpha in [float(a) for a in args.alphas.split(",")]:
+            for n_voxels in [None if n == "all" else int(n) for n in args.n_voxels.split(",")]:
+                cells = [_score(*vc, f_tr[layer], f_te[layer], alpha, n_voxels) for layer in LAYERS]
+                r, i = np.mean(cells, axis=0)
+                print(f"  alpha {alpha:6g} n_voxels {n_voxels!s:>5}: {r:.3f} / {i:.3f}")
     if "training" in parts:
         print("\nVC, training images used (alpha 100, n_voxels 500; mean over layers)")
-    for n in (60, 120, len(ids_tr)) if "training" in parts else ():
-        rows = np.asarray(ids_tr)[rng.permutation(len(ids_tr))[:n]]
-        cells = [_score(*vc, f_tr[layer], f_te[layer], 100.0, 500, rows) for layer in LAYERS]
-        r, i = np.mean(cells, axis=0)
-        print(f"  {n:4d} images: {r:.3f} / {i:.3f}")
+        for n in (60, 120, len(ids_tr)):
+            rows = np.asarray(ids_tr)[rng.permutation(len(ids_tr))[:n]]
+            cells = [_score(*vc, f_tr[layer], f_te[layer], 100.0, 500, rows) for layer in LAYERS]
+            r, i = np.mean(cells, axis=0)
+            print(f"  {n:4d} images: {r:.3f} / {i:.3f}")
     if "colour" in parts:
         print("\ncolour: 8x8 opponent thumbnails (alpha 100, n_voxels 500): profile r / identification")
         thumb_tr, thumb_te = _opponent_thumbnails(im_tr), _opponent_thumbnails(im_te)
-    for roi in ("V1", "VC") if "colour" in parts else ():
-        cells = {c: _score(*data(roi), thumb_tr[c], thumb_te[c], 100.0, 500) for c in thumb_tr}
-        print(f"  {roi:3}: " + "  ".join(f"{c} {r:.3f} / {i:.2f}" for c, (r, i) in cells.items()))
+        for roi in ("V1", "VC"):
+            cells = {c: _score(*data(roi), thumb_tr[c], thumb_te[c], 100.0, 500) for c in thumb_tr}
+            print(f"  {roi:3}: " + "  ".join(f"{c} {r:.3f} / {i:.2f}" for c, (r, i) in cells.items()))
     if "size" in parts:
         print("\nimage size: EfficientNet-Lite0 identification of the true images shrunk to S px")
-    for size in (32, 64, 128) if "size" in parts else ():
-        print(f"  {size:4d} px: {feature_identification(_resize(im_te, size), im_te).mean():.3f}")
+        for size in (32, 64, 128):
+            print(f"  {size:4d} px: {feature_identification(_resize(im_te, size), im_te).mean():.3f}")
     if "noise" in parts:
         _noise_ceiling(config, args.data / "images", tuple(float(s) for s in args.noise_scales.split(",")))
     print(f"\n{time.perf_counter() - start:.0f} s")
