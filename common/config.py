@@ -82,6 +82,12 @@ def _closest(name: str, candidates: list[str]) -> str:
 
 def _message(error: Any, config: str) -> str:
     """One line for a schema error: where, what is wrong and the closest valid choice."""
+    # A value that fits none of anyOf's branches (e.g. "null or a mapping"): report what is wrong
+    # inside the branches of its own type, not that no branch fits. (Not oneOf: it also fails
+    # when several branches fit, and then a failing branch's error would mislead.)
+    inner = [e for e in error.context or () if e.validator != "type"]
+    if error.validator == "anyOf" and inner:
+        return _message(max(inner, key=lambda e: len(e.absolute_path)), config)
     where = _where(error)
     if error.validator == "additionalProperties":
         allowed = list(error.schema.get("properties", {}))

@@ -15,11 +15,15 @@ import math
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import h5py
 
 from decoders.feature_store import CHUNK_IMAGES
 from decoders.shards import DEFAULT_SHARD_UNITS, layer_shards, slab_units
+
+if TYPE_CHECKING:
+    from pipeline.simulated.config import DemoConfig
 
 MB = 1 << 20
 #: Python, torch, h5py and NumPy loaded, before any data.
@@ -43,6 +47,8 @@ RECON_FIXED_MB = 1029
 RECON_PASS_BYTES_PER_UNIT = 282 * MB / 14_861_288
 RECON_JOB_BYTES_PER_UNIT = 87 * MB / 14_861_288
 GENERATOR_FIXED_MB = 222
+#: VGG19's 16 conv layers in float32 (20 M weights).
+VGG19_CONV_WEIGHTS_MB = 80
 GENERATOR_PASS_MB = 20
 
 
@@ -202,6 +208,52 @@ def reconstruct_minutes(images: int, n_iter: int, image_size: int, threads: int)
     """Forward + input-gradient passes of every image-iteration."""
     flop = images * n_iter * RECON_FLOP_224 * (image_size / 224) ** 2
     return _minutes(flop / FLOPS_PER_CORE / threads)
+
+
+def simulation_mb(config: DemoConfig, part: str = "images") -> int:
+    """Peak memory of building the simulated subjects' image or movie sessions, MB.
+
+    The channel maps of every stimulus (every frame, for movies; float32: first- and
+    second-order Gabor energy on their grids, and the deep-network channels) are held
+    throughout. On top of them, the larger of VGG19's forward pass over a batch (when voxels
+    pool its units: its weights and about three of its largest activations) and the pooling of
+    one order's channels: a copy of the training stimuli's maps (to scale the channels), then
+    each voxel's pRF over the grid (distances, profile, weights) and the pooled channels of
+    every stimulus and voxel, twice (their product with the channel weights makes a temporary
+    of that size).
+
+    Parameters
+    ----------
+    config : DemoConfig
+        The simulated dataset's configuration.
+    part : {"images", "movies"}
+        The build's part: the image sets, or the clips of the movies section.
+    """
+    from pipeline.simulated.dnn_channels import BATCH_IMAGES
+    from pipeline.simulated.gabor import map_shapes
+    from pipeline.simulated.stimuli import set_sizes
+    from pipeline.simulated.voxel_model import drive_shares
+
+    model = config.model
+    if part == "images":
+        sizes = set_sizes(config.stimuli)
+        n, n_train = sum(sizes.values()), sizes["training"]
+    elif part == "movies" and config.movies is not None:
+        movies = config.movies
+        n, n_train = (movies.n_train + movies.n_test) * movies.n_frames, movies.n_train * movies.n_frames
+    else:
+        raise ValueError(f"part must be 'images' or 'movies' (with a movies section), not {part!r}")
+    grids = map_shapes(model)  # drive -> (channels, positions)
+    voxels = {order: sum(count for roi, count in model.n_voxels.items() if drive_shares(model, roi)[order] > 0)
+              for order in grids}  # fmt: skip
+    maps = sum(n * channels * positions * 4 for channels, positions in grids.values())
+    steps = [
+        max(n_train * channels * positions * 4, voxels[order] * positions * 40 + 2 * n * channels * voxels[order] * 4)
+        for order, (channels, positions) in grids.items()
+    ]
+    if model.dnn_channels is not None:
+        steps.append(VGG19_CONV_WEIGHTS_MB * MB + 3 * BATCH_IMAGES * 64 * model.dnn_channels.input_size**2 * 4)
+    return _mb(maps + max(steps), margin=1.15)
 
 
 def session_sizes(path: str | os.PathLike, image_rows: int | None, fallback: Sizes) -> Sizes:

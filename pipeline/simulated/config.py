@@ -83,6 +83,30 @@ class StimulusConfig:
 
 
 @dataclass(frozen=True)
+class DnnChannelsConfig:
+    """Deep-network channels: voxels that pool the units of one VGG19 layer (an encoding model).
+
+    Attributes
+    ----------
+    layer : str
+        VGG19 conv layer (``conv1_1`` ... ``conv5_4``) whose rectified units the voxels pool.
+    input_size : int
+        Side in pixels the stimulus is resized to before the network sees it.
+    share : dict
+        ROI name -> share of the voxels' drive that comes from these channels (the rest keeps
+        the Gabor-energy model's split); ROIs not named keep share 0.
+    sparseness : float
+        Shape of the gamma distribution of each voxel's channel weights: small values give
+        voxels dominated by a few channels (about ``n_channels * shape / (1 + shape)``).
+    """
+
+    layer: str = "conv5_2"
+    input_size: int = 224
+    share: dict[str, float] = field(default_factory=lambda: {"HVC": 0.8})
+    sparseness: float = 0.1
+
+
+@dataclass(frozen=True)
 class ModelConfig:
     """The voxel encoding model shared by all simulated subjects.
 
@@ -99,6 +123,8 @@ class ModelConfig:
         Orientations of the Gabor channels, evenly spaced over 180 degrees.
     n_voxels : dict
         Voxels per ROI (keys V1, V2, V3, V4, HVC).
+    dnn_channels : DnnChannelsConfig or None
+        Voxels that also pool a deep network's units; None: the Gabor-energy model alone.
     """
 
     field_of_view_deg: float = 12.0
@@ -107,6 +133,7 @@ class ModelConfig:
     n_voxels: dict[str, int] = field(
         default_factory=lambda: {"V1": 500, "V2": 450, "V3": 400, "V4": 300, "HVC": 600}
     )
+    dnn_channels: DnnChannelsConfig | None = None
 
 
 @dataclass(frozen=True)

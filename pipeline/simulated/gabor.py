@@ -18,6 +18,7 @@ from PIL import Image
 from tqdm import tqdm
 
 from pipeline.simulated.config import ModelConfig
+from pipeline.simulated.dnn_channels import dnn_channel_count, dnn_map_side, dnn_maps
 
 #: Model retina resolution used for filtering (pixels per degree of visual angle).
 FILTER_PX_PER_DEG = 8
@@ -65,6 +66,9 @@ class Energy:
         Description of the channel axes.
     first_grid, second_grid : numpy.ndarray
         (n_pixels, 2) x, y positions of the grid pixels in degrees (y up, 0 at fixation).
+    dnn, dnn_grid : numpy.ndarray or None
+        Deep-network channels (:func:`pipeline.simulated.dnn_channels.dnn_maps`) and their
+        positions, when the model has them (``ModelConfig.dnn_channels``).
     """
 
     first: np.ndarray
@@ -73,6 +77,8 @@ class Energy:
     second_channels: tuple[Channel, ...]
     first_grid: np.ndarray
     second_grid: np.ndarray
+    dnn: np.ndarray | None = None
+    dnn_grid: np.ndarray | None = None
 
 
 def grid_positions(n: int, px_per_deg: float) -> np.ndarray:
@@ -171,22 +177,48 @@ def energy_channels(cfg: ModelConfig) -> tuple[tuple[Channel, ...], tuple[Channe
     return first_channels, second_channels
 
 
+def map_shapes(cfg: ModelConfig) -> dict[str, tuple[int, int]]:
+    """(channels, grid positions) of one stimulus's maps of each drive, from the model alone.
+
+    Parameters
+    ----------
+    cfg : ModelConfig
+        Field of view, spatial frequencies, orientations and the deep-network channels, if any.
+
+    Returns
+    -------
+    dict
+        ``"first"``, ``"second"`` and, with deep-network channels, ``"dnn"``: the shapes
+        :func:`stimulus_energy` gives each stimulus.
+    """
+    first_channels, second_channels = energy_channels(cfg)
+    pooled = retina_side(cfg) // (FILTER_PX_PER_DEG // POOL_PX_PER_DEG)
+    shapes = {
+        "first": (len(first_channels), pooled**2),
+        "second": (len(second_channels), (pooled // (POOL_PX_PER_DEG // COARSE_PX_PER_DEG)) ** 2),
+    }
+    if cfg.dnn_channels is not None:
+        shapes["dnn"] = (dnn_channel_count(cfg.dnn_channels), dnn_map_side(cfg.dnn_channels) ** 2)
+    return shapes
+
+
 def stimulus_energy(images: np.ndarray, cfg: ModelConfig, progress: bool = True) -> Energy:
-    """First- and second-order Gabor energy of stimulus images.
+    """First- and second-order Gabor energy of stimulus images (and deep-network channels).
 
     Parameters
     ----------
     images : numpy.ndarray
         uint8 (n, height, width, 3) square RGB stimuli; they span ``cfg.field_of_view_deg``.
     cfg : ModelConfig
-        Field of view, spatial frequencies and orientations.
+        Field of view, spatial frequencies, orientations and the deep-network channels, if any.
     progress : bool
         Show a progress bar.
 
     Returns
     -------
     Energy
-        Maps on grids of :data:`POOL_PX_PER_DEG` and :data:`COARSE_PX_PER_DEG`.
+        Maps on grids of :data:`POOL_PX_PER_DEG` and :data:`COARSE_PX_PER_DEG` (deep-network
+        channels on the layer's own grid over the stimulus).
     """
     n_ori, sfs = cfg.n_orientations, cfg.spatial_frequencies_cpd
     first_channels, second_channels = energy_channels(cfg)
@@ -196,7 +228,10 @@ def stimulus_energy(images: np.ndarray, cfg: ModelConfig, progress: bool = True)
     fine_bank = _filters(side, FILTER_PX_PER_DEG, sfs, n_ori)
     coarse_bank = _filters(side // pool, POOL_PX_PER_DEG, SECOND_ORDER_SF_CPD, n_ori)
     n_colour_filters = len(sfs[:N_COLOUR_SF]) * n_ori
-    first, second = [], []
+    # Filled chunk by chunk: concatenating chunks would hold the maps twice at the end.
+    shapes = map_shapes(cfg)
+    first = np.empty((len(images), *shapes["first"]), np.float32)
+    second = np.empty((len(images), *shapes["second"]), np.float32)
     for start in tqdm(range(0, len(images), _CHUNK), desc="Gabor energy", disable=not progress):
         retina = _to_retina(images[start : start + _CHUNK], cfg)
         lum = _energy(retina[:, :1], fine_bank)[:, 0]
@@ -211,13 +246,20 @@ def stimulus_energy(images: np.ndarray, cfg: ModelConfig, progress: bool = True)
         texture = np.sqrt(by_ori.sum(axis=1))
         texture -= texture.mean(axis=(-1, -2), keepdims=True)
         e2 = _downsample(_energy(texture, coarse_bank), coarse)
-        first.append(e1.reshape(len(retina), e1.shape[1], -1))
-        second.append(e2.reshape(len(retina), e2.shape[1] * e2.shape[2], -1))
+        first[start : start + len(retina)] = e1.reshape(len(retina), e1.shape[1], -1)
+        second[start : start + len(retina)] = e2.reshape(len(retina), e2.shape[1] * e2.shape[2], -1)
+    dnn, dnn_grid = None, None
+    if cfg.dnn_channels is not None:
+        dnn = dnn_maps(images, cfg.dnn_channels, progress)
+        dnn_side = dnn_map_side(cfg.dnn_channels)
+        dnn_grid = grid_positions(dnn_side, dnn_side / cfg.field_of_view_deg)
     return Energy(
-        first=np.concatenate(first),
-        second=np.concatenate(second),
+        first=first,
+        second=second,
         first_channels=first_channels,
         second_channels=second_channels,
         first_grid=grid_positions(side // pool, POOL_PX_PER_DEG),
         second_grid=grid_positions(side // pool // coarse, COARSE_PX_PER_DEG),
+        dnn=dnn,
+        dnn_grid=dnn_grid,
     )

@@ -11,7 +11,7 @@ import numpy as np
 from PIL import Image
 
 from common.files import atomic_path, write_text
-from pipeline.simulated.artificial import letter_images, shape_images
+from pipeline.simulated.artificial import COLOURS, SHAPES, letter_images, shape_images
 from pipeline.simulated.config import StimulusConfig
 from pipeline.simulated.deadleaves import dead_leaves_images
 from pipeline.simulated.photos import CATALOGUE, load_photo
@@ -142,6 +142,28 @@ def natural_crops(
     return out
 
 
+def set_sizes(cfg: StimulusConfig) -> dict[str, int]:
+    """Images per stimulus set (:data:`SETS`), known from the configuration alone.
+
+    Parameters
+    ----------
+    cfg : StimulusConfig
+        Set sizes, held-out photos and letters.
+
+    Returns
+    -------
+    dict
+        Set name -> number of images, in the order of :data:`SETS`.
+    """
+    return {
+        "training": cfg.n_train + cfg.n_dead_leaves,
+        "test": len(cfg.test_photos) if cfg.n_test is None else cfg.n_test,
+        "validation": len(cfg.validation_photos) if cfg.n_validation is None else cfg.n_validation,
+        "artificial": len(SHAPES) * len(COLOURS),
+        "letter": len(cfg.letters),
+    }
+
+
 def build_stimuli(cfg: StimulusConfig) -> list[Stimulus]:
     """All four stimulus sets, deterministically from the configuration.
 
@@ -167,13 +189,9 @@ def build_stimuli(cfg: StimulusConfig) -> list[Stimulus]:
     leaves = dead_leaves_images(cfg.n_dead_leaves, cfg.image_size, cfg.seed,
                                 cfg.dead_leaves_radii, cfg.dead_leaves_exponent)  # fmt: skip
     stimuli += [Stimulus(i, "training", *_DEAD_LEAVES, "", img) for i, img in leaves.items()]
-    for set_name, n, rng in (
-        ("test", cfg.n_test, test_rng),
-        ("validation", cfg.n_validation, val_rng),
-    ):
-        photos = held_out[set_name]
-        n = len(photos) if n is None else n
-        stimuli += natural_crops(photos, n, cfg, set_name, rng, 0.5, cfg.crop_scales, centre_first=True)
+    for set_name, rng in (("test", test_rng), ("validation", val_rng)):
+        stimuli += natural_crops(held_out[set_name], set_sizes(cfg)[set_name], cfg, set_name, rng, 0.5,
+                                 cfg.crop_scales, centre_first=True)  # fmt: skip
     for set_name, images in (
         ("artificial", shape_images(cfg.image_size)),
         ("letter", letter_images(cfg.image_size, cfg.letters)),

@@ -4,7 +4,9 @@ Each voxel sums the energy of its channels (weighted by its orientation, spatial
 and colour tuning) under a Gaussian population receptive field (pRF), then applies a
 compressive power (Kay et al. 2013, compressive spatial summation). pRFs grow with
 eccentricity and along V1 < V2 < V3 < V4 < HVC (Dumoulin and Wandell 2008); V4 mixes in,
-and HVC only uses, second-order energy pooled over large fields.
+and HVC only uses, second-order energy pooled over large fields. Optionally
+(``model.dnn_channels``) voxels also pool the units of a deep network's layer
+(:mod:`pipeline.simulated.dnn_channels`): an encoding-model subject.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from pipeline.simulated.config import ROIS, ModelConfig, NoiseConfig
+from pipeline.simulated.dnn_channels import dnn_channel_count
 from pipeline.simulated.gabor import Channel, Energy
 
 
@@ -74,8 +77,10 @@ class VoxelPopulation:
         (n, 3) pRF centre x, y and SD, degrees (x right, y up, 0 at fixation).
     first_weights, second_weights : numpy.ndarray
         (n, n_channels) non-negative channel weights of the first- and second-order drive.
-    second_share : numpy.ndarray
-        Share of the second-order drive.
+    first_share, second_share, dnn_share : numpy.ndarray
+        Shares of the first-order, second-order and deep-network drives (they sum to 1).
+    dnn_weights : numpy.ndarray
+        (n, n_units) non-negative weights of the deep-network channels ((n, 0) without them).
     exponent : numpy.ndarray
         Compressive output exponent.
     snr : numpy.ndarray
@@ -90,7 +95,10 @@ class VoxelPopulation:
     prf: np.ndarray
     first_weights: np.ndarray
     second_weights: np.ndarray
+    first_share: np.ndarray
     second_share: np.ndarray
+    dnn_share: np.ndarray
+    dnn_weights: np.ndarray
     exponent: np.ndarray
     snr: np.ndarray
     gain: np.ndarray
@@ -144,6 +152,26 @@ def _coordinates(
     return np.stack([cx, cy, cz], axis=1) + rng.normal(0, 0.7, (len(x), 3))
 
 
+def drive_shares(cfg: ModelConfig, roi: str) -> dict[str, float]:
+    """Shares of a visual area's voxel drive: first- and second-order energy, deep network.
+
+    Parameters
+    ----------
+    cfg : ModelConfig
+        The deep-network channels' share per ROI, if any; the rest splits as :data:`ROI_MODELS`.
+    roi : str
+        One of :data:`pipeline.simulated.config.ROIS`.
+
+    Returns
+    -------
+    dict
+        ``"first"``, ``"second"``, ``"dnn"`` -> share (they sum to 1; 0 exactly where unused).
+    """
+    dnn = cfg.dnn_channels.share.get(roi, 0.0) if cfg.dnn_channels is not None else 0.0
+    second = ROI_MODELS[roi].second_order
+    return {"first": (1 - dnn) * (1 - second), "second": (1 - dnn) * second, "dnn": dnn}
+
+
 def sample_population(
     cfg: ModelConfig,
     noise: NoiseConfig,
@@ -155,7 +183,7 @@ def sample_population(
     Parameters
     ----------
     cfg : ModelConfig
-        Voxel counts per ROI and the field of view.
+        Voxel counts per ROI, the field of view and the deep-network channels, if any.
     noise : NoiseConfig
         Distribution of single-trial SNRs and the fraction of signal-free voxels.
     channels : tuple
@@ -182,13 +210,16 @@ def sample_population(
         x, y = ecc * np.cos(angle), ecc * np.sin(angle)
         sigma = (roi.sigma0 + roi.sigma_slope * ecc) * rng.lognormal(0, 0.15, n)
         second = rng.gamma(1.0, size=(n, len(channels[1])))
+        shares = drive_shares(cfg, name)
         parts.append(
             dict(
                 roi=np.full(n, name),
                 prf=np.stack([x, y, sigma], axis=1),
                 first_weights=_first_order_weights(channels[0], ecc, roi, rng),
                 second_weights=second / second.sum(axis=1, keepdims=True),
-                second_share=np.full(n, roi.second_order),
+                first_share=np.full(n, shares["first"]),
+                second_share=np.full(n, shares["second"]),
+                dnn_share=np.full(n, shares["dnn"]),
                 exponent=roi.exponent + rng.normal(0, 0.03, n),
                 xyz=_coordinates(x, y, ecc_pos, roi, rng),
             )
@@ -197,12 +228,13 @@ def sample_population(
     n_total = len(fields["roi"])
     snr = noise.snr_median * rng.lognormal(0, noise.snr_log_sd, n_total)
     snr[rng.random(n_total) < noise.null_fraction] = 0.0
-    return VoxelPopulation(
-        **fields,
-        snr=snr,
-        gain=rng.lognormal(0, 0.3, n_total),
-        baseline=rng.normal(1.0, 0.5, n_total),
-    )
+    gain, baseline = rng.lognormal(0, 0.3, n_total), rng.normal(1.0, 0.5, n_total)
+    # Drawn last, so a model without deep-network channels draws the same voxels as before.
+    dnn_weights = np.zeros((n_total, 0))
+    if cfg.dnn_channels is not None:
+        dnn_weights = rng.gamma(cfg.dnn_channels.sparseness, size=(n_total, dnn_channel_count(cfg.dnn_channels)))
+        dnn_weights /= dnn_weights.sum(axis=1, keepdims=True)
+    return VoxelPopulation(**fields, dnn_weights=dnn_weights, snr=snr, gain=gain, baseline=baseline)
 
 
 def _pool(maps: np.ndarray, grid: np.ndarray, prf: np.ndarray, weights: np.ndarray) -> np.ndarray:
@@ -228,7 +260,7 @@ def voxel_signal(pop: VoxelPopulation, energy: Energy, reference: np.ndarray) ->
     pop : VoxelPopulation
         The subject's voxels.
     energy : Energy
-        Energy maps of all stimuli.
+        Energy maps of all stimuli (with the deep-network channels if the voxels use them).
     reference : numpy.ndarray
         Boolean mask of the stimuli that define each voxel's response scale (the training
         set), so that a voxel's response to an image does not depend on the other sets.
@@ -238,16 +270,24 @@ def voxel_signal(pop: VoxelPopulation, energy: Energy, reference: np.ndarray) ->
     numpy.ndarray
         float64 (n_images, n_voxels); zero mean and unit SD over the reference stimuli.
     """
-    response = np.zeros((len(energy.first), len(pop.roi)))
-    for maps, grid, weights, share in (
-        (energy.first, energy.first_grid, pop.first_weights, 1 - pop.second_share),
+    drives = [
+        (energy.first, energy.first_grid, pop.first_weights, pop.first_share),
         (energy.second, energy.second_grid, pop.second_weights, pop.second_share),
-    ):
+    ]
+    if pop.dnn_share.any():
+        if energy.dnn is None:
+            raise ValueError("the voxels pool deep-network channels but the stimuli's maps have none: "
+                             "compute them with the same model config (model.dnn_channels)")
+        drives.append((energy.dnn, energy.dnn_grid, pop.dnn_weights, pop.dnn_share))
+    response = np.zeros((len(energy.first), len(pop.roi)))
+    for maps, grid, weights, share in drives:
         # Pool only the voxels that use this order: pooling is the costly step.
         use = share > 0
         # Channels differ in scale by orders of magnitude: weights apply to channels
         # normalised by their mean over the reference stimuli.
-        weights = weights[use] / maps[reference].mean(axis=(0, 2))
+        # (A deep-network unit silent on all of them carries no signal: weight 0.)
+        scale = maps[reference].mean(axis=(0, 2))
+        weights = np.divide(weights[use], scale, out=np.zeros_like(weights[use]), where=scale > 0)
         drive = _pool(maps, grid, pop.prf[use], weights).astype(np.float64)
         response[:, use] += share[use] * drive / drive[reference].mean(axis=0)
     response **= pop.exponent

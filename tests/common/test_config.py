@@ -47,6 +47,32 @@ def test_errors_are_one_line_naming_key_and_fix(data, message):
     assert "\n" not in str(error.value)
 
 
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        ({"optional": {"size": 1}}, "my.yaml: optional.size: 1 is less than the minimum of 2"),
+        ({"optional": {"sise": 3}}, "my.yaml: unknown key 'sise' at optional; did you mean 'size'? valid keys: size"),
+    ],
+)
+def test_errors_inside_null_or_mapping_name_the_inner_key(data, message):
+    schema = {
+        "type": "object",
+        "properties": {
+            "optional": {
+                "anyOf": [
+                    {"type": "null"},
+                    {"type": "object", "additionalProperties": False,
+                     "properties": {"size": {"type": "integer", "minimum": 2}}},
+                ],
+            },
+        },
+    }  # fmt: skip
+    assert validate({"optional": None}, schema, "my.yaml") == {"optional": None}
+    with pytest.raises(ConfigError) as error:
+        validate(data, schema, "my.yaml")
+    assert str(error.value) == message
+
+
 @dataclass(frozen=True)
 class Inner:
     layers: tuple[str, ...] = ()

@@ -148,6 +148,14 @@ def demo_outputs(part):
     return [demo_stamp(part)] + sorted(str(p) for p in files)
 
 
+def demo_mb(part):
+    """Memory of the demo checkpoint of one part ("images" or "movies"), from the sizes it simulates."""
+    from pipeline.resources import simulation_mb
+    from pipeline.simulated import load_config
+
+    return lambda wildcards, attempt: attempt * simulation_mb(load_config(DEMO), part)
+
+
 def demo_part(image_set=None):
     """The part of the demo build that writes a set: "movies" for a movie set, else "images"."""
     return "movies" if image_set is not None and is_movie_set(config, image_set) else "images"

@@ -15,7 +15,7 @@ if DEMO:
             "../envs/icnn.yaml"
         threads: 1
         resources:
-            mem_mb=2000,
+            mem_mb=demo_mb("images"),
         params:
             part="images",
         script:
@@ -33,7 +33,7 @@ if DEMO:
             "../envs/icnn.yaml"
         threads: 1
         resources:
-            mem_mb=2000,
+            mem_mb=demo_mb("movies"),
         params:
             part="movies",
         script:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 
 import numpy as np
 import pytest
 import yaml
 
 from decoders.bdata import BData
+from pipeline.resources import simulation_mb
 from pipeline.simulated import build_dataset, config_from_dict, session_file
 from pipeline.simulated.__main__ import main
 from pipeline.simulated.build import STAMP_FILE
@@ -129,8 +132,34 @@ def test_cli_builds_and_reports(tiny_dataset, tiny_dict, tmp_path, capsys):
     assert "--report reads the image sessions" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("part", ["images", "movies"])
+def test_declared_memory_bounds_a_measured_build(tiny_dict, tmp_path, part):
+    # The workflow asks for simulation_mb: it must cover the build's peak (deep-network
+    # channels included), without asking for much more.
+    tiny_dict |= {"out_dir": str(tmp_path / "data"), "subjects": tiny_dict["subjects"][:1],
+                  "movies": {"n_train": 8, "n_test": 2, "subjects": ["sub-01"]}}  # fmt: skip
+    tiny_dict["model"]["dnn_channels"] = {"input_size": 64}
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump(tiny_dict))
+    # VmHWM, not ru_maxrss: Linux carries pytest's peak (GBs late in the suite) into a child's
+    # ru_maxrss across exec.
+    code = ("import sys; from pipeline.simulated import build_images, build_movies, load_config; "
+            f"build_{part}(load_config(sys.argv[1]), progress=False); "
+            "print(open('/proc/self/status').read().split('VmHWM:')[1].split()[0])")  # fmt: skip
+    run = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, check=True)
+    measured = int(run.stdout.split()[-1]) / 1024  # kB -> MB
+    declared = simulation_mb(config_from_dict(tiny_dict), part)
+    print(f"tiny {part} build with deep-network channels: peak {measured:.0f} MB, declared {declared} MB")
+    assert measured < declared < 2 * measured
+
+
 def test_cli_bad_config_exits_2(tmp_path, capsys):
     config = tmp_path / "bad.yaml"
     config.write_text("stimuli: {image_size: 4}\n")
     assert main(["--config", str(config), "--out", str(tmp_path)]) == 2
     assert "stimuli.image_size" in capsys.readouterr().err
+
+
+def test_simulation_memory_of_a_part_it_does_not_build_is_an_error(tiny_dict):
+    with pytest.raises(ValueError, match="movies section"):
+        simulation_mb(config_from_dict(tiny_dict), "movies")

@@ -33,12 +33,14 @@ def test_example_config_is_the_default():
 
 
 def test_build_stamps_are_unchanged():
-    # Recorded when the dead-leaves training images came; a change here rebuilds the demo dataset.
+    # Recorded when the dead-leaves training images came, the second when model.dnn_channels
+    # (null: the same files, byte for byte) joined the model section; a change here rebuilds
+    # the demo dataset.
     config = load_config(EXAMPLE)
     assert config.digest("stimuli") == (
         "34b734b9b0d348c973259ce72f39995a1126374d44487311fbfbe4978ab9eb42")  # fmt: skip
     assert config.digest("stimuli", "model", "noise", "design") == (
-        "91058b627bfe1d2b35c8a5d6b01fc7a706a0c088a6cc8c7577dd6a5d93f70b57")  # fmt: skip
+        "000a41eb3f6e94a9b920e28513a28bec489cedfa7831aa8bfd243b5929b48c71")  # fmt: skip
 
 
 def test_nested_under_demo_data_key(tmp_path):
@@ -73,6 +75,11 @@ def test_digest_depends_only_on_named_sections():
         ({"model": {"n_voxels": {"V1": 10}}}, "model.n_voxels: 'V2' is a required property"),
         ({"model": {"n_voxels": {**dict.fromkeys(ROIS, 5), "HCV": 1}}},
          "unknown key 'HCV' at model.n_voxels; did you mean 'HVC'?"),
+        ({"model": {"dnn_channels": {"layer": "fc7"}}},
+         "model.dnn_channels.layer: 'fc7' does not match '^conv[1-5]_[1-4]$'"),
+        ({"model": {"dnn_channels": {"share": {"HCV": 1}}}},
+         "unknown key 'HCV' at model.dnn_channels.share; did you mean 'HVC'?"),
+        ({"movies": {"n_train": 1}}, "movies.n_train: 1 is less than the minimum of 2"),
         ({"noise": {"null_fraction": 1.0}}, "noise.null_fraction: 1.0 is greater than or equal to the maximum of 1"),
         ({"noise": {"snr_log_sd": -0.1}}, "noise.snr_log_sd: -0.1 is less than the minimum of 0"),
         ({"design": {"test_reps": 1}}, "design.test_reps: 1 is less than the minimum of 2"),

@@ -104,6 +104,47 @@ def test_early_areas_carry_more_low_level_information_than_hvc(tiny_dataset):
         assert scores[roi] > scores["HVC"] + 0.1, scores
 
 
+def _ridge_profile_r(x: np.ndarray, target: np.ndarray, train: np.ndarray) -> float:
+    """Mean profile r over the target's columns of a ridge fit on the rows ``train``."""
+    mean, sd = x[train].mean(0), x[train].std(0) + 1e-12
+    xtr, xte = (x[train] - mean) / sd, (x[~train] - mean) / sd
+    w = np.linalg.solve(xtr.T @ xtr + 10 * np.eye(x.shape[1]), xtr.T @ (target[train] - target[train].mean(0)))
+    pred, true = xte @ w, target[~train]
+    keep = true.std(0) > 0
+    return float(np.mean([np.corrcoef(pred[:, j], true[:, j])[0, 1] for j in np.flatnonzero(keep)]))
+
+
+def test_dnn_channels_give_hvc_the_layer_and_leave_the_other_voxels_alone(tiny_dataset):
+    n_voxels = {"n_voxels": dict.fromkeys(ROIS, 100)}
+    base = config_from_dict({"model": n_voxels})
+    dnn = config_from_dict({"model": {**n_voxels, "dnn_channels": {"input_size": 64}}})
+    pops = [sample_population(c.model, c.noise, energy_channels(c.model), np.random.default_rng(1))
+            for c in (base, dnn)]  # fmt: skip
+    # The deep-network weights are drawn last: every other property of the voxels is the same.
+    for key in ("prf", "first_weights", "second_weights", "snr", "gain", "baseline", "xyz"):
+        assert np.array_equal(getattr(pops[0], key), getattr(pops[1], key)), key
+    hvc = pops[1].roi == "HVC"
+    assert pops[1].dnn_weights.shape == (500, 512) and pops[0].dnn_weights.shape == (500, 0)
+    assert np.allclose(pops[1].dnn_share, np.where(hvc, 0.8, 0.0))
+    assert np.allclose(pops[1].second_share[hvc], 0.2)  # HVC's Gabor part: second order only
+
+    train = load_set(tiny_dataset / "images", "training")[1]
+    test = load_set(tiny_dataset / "images", "test")[1]
+    images = np.concatenate([train, test])
+    energy = stimulus_energy(images, dnn.model, progress=False)
+    assert energy.dnn.shape == (len(images), 512, 16) and energy.dnn.min() >= 0  # conv5_2 of 64 px
+    assert np.allclose(energy.dnn_grid[[0, -1]], [[-4.5, 4.5], [4.5, -4.5]])  # 4 x 4 over 12 deg
+    reference = np.arange(len(images)) < len(train)
+    with pytest.raises(ValueError, match="model.dnn_channels"):
+        voxel_signal(pops[1], stimulus_energy(images, base.model, progress=False), reference)
+    # HVC now carries the layer: its units (summed over positions) are predicted from HVC on
+    # held-out images much better than by HVC's Gabor-energy voxels.
+    target = energy.dnn.sum(axis=-1)
+    scores = [_ridge_profile_r(voxel_signal(pop, energy, reference)[:, hvc], target, reference) for pop in pops]
+    print(f"conv5_2 units from noise-free HVC voxels, profile r: energy {scores[0]:.3f}, dnn {scores[1]:.3f}")
+    assert scores[1] > scores[0] + 0.15
+
+
 def test_session_spreads_repetitions_over_runs():
     session = make_session(n_images=23, reps=3, trials_per_run=10, rng=np.random.default_rng(0))
     assert np.bincount(session.image).tolist() == [3] * 23

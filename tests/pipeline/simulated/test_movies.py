@@ -51,7 +51,8 @@ def test_session_responses_lag_by_the_hrf(rng):
     # (before it) small, and the next frame's samples still carry it (the HRF's blur).
     n = 1
     pop = VoxelPopulation(roi=np.array(["V1"]), prf=np.zeros((n, 3)), first_weights=np.zeros((n, 1)),
-                          second_weights=np.zeros((n, 1)), second_share=np.zeros(n), exponent=np.ones(n),
+                          second_weights=np.zeros((n, 1)), first_share=np.ones(n), second_share=np.zeros(n),
+                          dnn_share=np.zeros(n), dnn_weights=np.zeros((n, 0)), exponent=np.ones(n),
                           snr=np.full(n, 1e6), gain=np.full(n, 1e-6), baseline=np.zeros(n),
                           xyz=np.zeros((n, 3)))  # fmt: skip
     signal = np.zeros((3, 1))
