@@ -8,8 +8,8 @@ show it (:mod:`pipeline.effects`). The last line is machine-readable:
     simstudy_bench effnet_ident_decoded_natural=A pixel_ident_decoded_shapes=B
     effnet_ident_true_dgn=C effnet_ident_true_pixel=D effects_reproduced=K/N minutes=M
 
-(A, B: the best variant of layer set ``all``, mean over the three subjects' VC; C, D: from
-true features; M: the run's wall time, ``nan`` when unknown. An effect counts only beyond
+(A, B: the best condition, a layer set and variant reconstructing the three subjects' VC,
+mean over them; C, D: from true features; M: the run's wall time, ``nan`` when unknown. An effect counts only beyond
 the test images' noise: see :mod:`pipeline.effects`.)
 
 Usage: python benchmarks/bench_simstudy.py [--run] [--cores N] [--results DIR]
@@ -56,8 +56,11 @@ def main() -> None:
     for k, effect in enumerate(effects, 1):
         print(f"{k}. [{'reproduced' if effect.reproduced else 'NOT reproduced'}] {effect.claim}\n"
               f"   {effect.evidence}")  # fmt: skip
-    _, decoded_natural = summary.best_variant(EFFNET, "natural")
-    _, decoded_shapes = summary.best_variant(PIXEL, "artificial")
+    best = {(metric, image_set): summary.best_condition(metric, image_set)
+            for metric, image_set in ((EFFNET, "natural"), (PIXEL, "artificial"))}  # fmt: skip
+    for (metric, image_set), (layer_set, variant, score) in best.items():
+        print(f"best {metric} of {image_set} from VC: {variant} ({layer_set}) {score:.3f}")
+    decoded_natural, decoded_shapes = (score for *_, score in best.values())
     true = {v: summary.get(EFFNET, "natural", source="true", variant=v) for v in ("icnn_dgn_gd", "icnn_gd")}
     print(f"simstudy_bench effnet_ident_decoded_natural={decoded_natural.mean:.3f} "
           f"pixel_ident_decoded_shapes={decoded_shapes.mean:.3f} effnet_ident_true_dgn={true['icnn_dgn_gd'].mean:.3f} "

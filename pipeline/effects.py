@@ -1,7 +1,7 @@
 """The effects Shen et al. (2019) report, checked on a summary table of the simulated study.
 
 Each effect is stated as the paper reports it and tested on ``results/summary.tsv`` of
-``config/simulated_study.yaml`` (layer sets ``all``, ``per_roi``, ``conv1`` ... ``conv1-4``):
+``config/simulated_study.yaml`` (layer sets ``all``, ``conv3-5``, ``per_roi``, ``conv1`` ... ``conv1-4``):
 decoded features, test image sets ``natural`` (distinct photos), ``artificial`` (colour
 shapes) and ``letter``. A mean over subjects is the mean of the subjects' means.
 
@@ -110,12 +110,23 @@ class Summary:
         condition.setdefault("roi", "VC")
         return Score.average(self.get(metric, image_set, subject=s, **condition) for s in self.subjects())
 
-    def best_variant(self, metric: str, image_set: str) -> tuple[str, Score]:
-        """The variant of layer set ``all`` with the highest mean over subjects, and its score."""
-        variants = sorted({r["variant"] for r in self.rows if r["layer_set"] == "all"})
-        scores = {v: self.over_subjects(metric, image_set, variant=v) for v in variants}
-        best = max(scores, key=lambda v: scores[v].mean)
-        return best, scores[best]
+    def best_condition(self, metric: str, image_set: str) -> tuple[str, str, Score]:
+        """The (layer set, variant) with the highest mean over subjects, and its score.
+
+        Candidates are the conditions that reconstruct ``image_set`` from every subject's VC
+        (a layer set narrowed to one subject or ROI is an experiment of its own, not one).
+        """
+        covered: dict[tuple[str, str], set[str]] = {}
+        for r in self.rows:
+            if (r["source"], r["roi"], r["image_set"], r["metric"]) == ("decoded", "VC", image_set, metric):
+                covered.setdefault((r["layer_set"], r["variant"]), set()).add(r["subject"])
+        candidates = sorted(c for c, subjects in covered.items() if subjects == set(self.subjects()))
+        if not candidates:
+            raise KeyError(f"summary has no {metric} of {image_set!r} from every subject's VC; "
+                           "run config/simulated_study.yaml (or a config with these conditions)")  # fmt: skip
+        scores = {c: self.over_subjects(metric, image_set, layer_set=c[0], variant=c[1]) for c in candidates}
+        layer_set, variant = max(candidates, key=lambda c: scores[c].mean)
+        return layer_set, variant, scores[layer_set, variant]
 
 
 _KEY_NAMES = ("subject", "roi", "layer_set", "variant", "source", "image_set", "metric")
@@ -180,10 +191,11 @@ def _area_scores(s: Summary, sub: str) -> dict[str, Score]:
 
 
 def _subjects(s: Summary) -> Effect:
-    variant, _ = s.best_variant(EFFNET, "natural")
-    scores = {sub: s.get(EFFNET, "natural", subject=sub, roi="VC", variant=variant) for sub in s.subjects()}
+    layer_set, variant, _ = s.best_condition(EFFNET, "natural")
+    scores = {sub: s.get(EFFNET, "natural", subject=sub, roi="VC", layer_set=layer_set, variant=variant)
+              for sub in s.subjects()}  # fmt: skip
     return Effect("natural images are reconstructed above chance in every subject (Figs 2-3, 3 subjects)",
-                  f"EffNet identification, {variant} VC: {_fmt(scores)}",
+                  f"EffNet identification, {variant} ({layer_set}) VC: {_fmt(scores)}",
                   all(x.above_chance() for x in scores.values()))  # fmt: skip
 
 

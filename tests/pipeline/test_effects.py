@@ -74,9 +74,18 @@ def test_scores_compare_beyond_their_errors():
     assert mean.mean == pytest.approx(0.7) and mean.sem == pytest.approx(0.1 / 2**0.5)
 
 
-def test_best_variant_is_the_mean_over_subjects():
-    variant, score = summary().best_variant(EFFNET, "natural")
-    assert variant == "icnn_dgn_gd" and score.mean == pytest.approx(0.8)
+def test_best_condition_is_the_mean_over_subjects_of_a_condition_with_every_subject():
+    rows = summary().rows
+    # conv1 ... conv1-4 reconstruct sub-01 only: not candidates, however high
+    rows.append(_row("sub-01", "VC", "conv1", "icnn_gd", "decoded", "natural", EFFNET, 0.99))
+    rows += [_row(s, "VC", "conv3-5", "icnn_dgn_gd", "decoded", "natural", EFFNET, m)
+             for s, m in zip(SUBJECTS, (0.8, 0.9, 1.0), strict=True)]  # fmt: skip
+    layer_set, variant, score = Summary(rows).best_condition(EFFNET, "natural")
+    assert (layer_set, variant) == ("conv3-5", "icnn_dgn_gd") and score.mean == pytest.approx(0.9)
+    layer_set, variant, score = summary().best_condition(EFFNET, "natural")
+    assert (layer_set, variant) == ("all", "icnn_dgn_gd") and score.mean == pytest.approx(0.8)
+    with pytest.raises(KeyError, match="effnet_identification of 'letter' from every subject's VC"):
+        Summary(rows[:3]).best_condition(EFFNET, "letter")
 
 
 def test_missing_condition_names_it():
