@@ -9,8 +9,8 @@ show it (:mod:`pipeline.effects`). The last line is machine-readable:
     effnet_ident_true_dgn=C effnet_ident_true_pixel=D effects_reproduced=K/N minutes=M
 
 (A, B: the best condition, a layer set and variant reconstructing the three subjects' VC,
-mean over them; C, D: from true features; M: the run's wall time, ``nan`` when unknown. An effect counts only beyond
-the test images' noise: see :mod:`pipeline.effects`.)
+mean over them; C, D: from true features; M: the run's wall time, ``nan`` when unknown. An
+effect counts only beyond the test images' noise: see :mod:`pipeline.effects`.)
 
 Usage: python benchmarks/bench_simstudy.py [--run] [--cores N] [--results DIR]
 """

@@ -120,7 +120,8 @@ class Summary:
         for r in self.rows:
             if (r["source"], r["roi"], r["image_set"], r["metric"]) == ("decoded", "VC", image_set, metric):
                 covered.setdefault((r["layer_set"], r["variant"]), set()).add(r["subject"])
-        candidates = sorted(c for c, subjects in covered.items() if subjects == set(self.subjects()))
+        everyone = set(self.subjects())
+        candidates = sorted(c for c, subjects in covered.items() if subjects == everyone)
         if not candidates:
             raise KeyError(f"summary has no {metric} of {image_set!r} from every subject's VC; "
                            "run config/simulated_study.yaml (or a config with these conditions)")  # fmt: skip
