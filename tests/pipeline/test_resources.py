@@ -13,9 +13,11 @@ from pipeline.resources import (
     reconstruct_mb,
     reconstruct_minutes,
     session_sizes,
+    simulation_threads,
     train_decoder_mb,
     train_decoder_minutes,
 )
+from pipeline.simulated.config import config_from_dict
 
 
 def test_decoder_memory_is_bounded_in_units_and_runtime_grows_with_them():
@@ -113,3 +115,8 @@ def test_decode_holds_one_layer_not_all():
     # A second layer as large adds nothing: it is decoded after the first was written.
     assert decode_mb(test, {"conv1_1": conv1, "conv1_2": conv1, "fc6": 4096}, 500) == one
     assert decode_mb(test, {"conv1_1": 2 * conv1}, 500) > one + 2 * 50 * conv1 * 4 / 2**20
+
+
+def test_simulated_builds_take_two_threads_only_for_the_network():
+    assert simulation_threads(config_from_dict({})) == 1
+    assert simulation_threads(config_from_dict({"model": {"dnn_channels": {"input_size": 64}}})) == 2

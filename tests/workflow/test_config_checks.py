@@ -1,23 +1,31 @@
 """Parse-time checks of workflow configs: each bad entry is named with its fix."""
 
-import copy
 import hashlib
 from pathlib import Path
 
 import pytest
 import yaml
+from snakemake.utils import update_config
 
 from pipeline.config import ConfigError, check_config
 from pipeline.download import fetch
 
 ROOT = Path(__file__).resolve().parents[2]
+VALIDATION_SESSION = "data/demo/sub-01_perceptionNaturalImageValidation_original_VC.h5"
+
+
+def _default() -> dict:
+    return yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
 
 
 @pytest.fixture
 def config():
-    """The default config, with the DGN generator given as an existing card stand-in."""
-    cfg = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
-    return copy.deepcopy(cfg)
+    """The default config with sub-01's validation session as a second test set (as
+    config/validation.yaml adds it), reconstructed from decoded features only."""
+    cfg = _default()
+    cfg["subjects"]["sub-01"]["test"]["validation"] = VALIDATION_SESSION
+    cfg["reconstruction"]["true_sets"] = ["natural"]
+    return cfg
 
 
 @pytest.fixture(autouse=True)
@@ -27,6 +35,19 @@ def in_repo(monkeypatch):
 
 def test_default_config_passes(config):
     check_config(config)
+    check_config(_default())
+
+
+def test_validation_overlay_adds_the_candidate_layer_sets():
+    from pipeline.config import decoded_conditions, layer_sets
+
+    merged = _default()
+    update_config(merged, yaml.safe_load((ROOT / "config" / "validation.yaml").read_text()))
+    check_config(merged)
+    sets = layer_sets(merged)
+    assert sorted(sets) == ["all", "conv3-5", "mid"] and merged["reconstruction"]["sources"] == ["decoded"]
+    assert sets["conv3-5"]["variants"] == merged["reconstruction"]["variants"]
+    assert decoded_conditions(merged) == [("sub-01", "VC", "natural"), ("sub-01", "VC", "validation")]
 
 
 def _labels(config, spec):
@@ -45,7 +66,8 @@ def _labels(config, spec):
         (lambda c: c["reconstruction"]["layer_sets"].update(low=["conv1_1"]), "layer_sets.low"),
         (lambda c: c["reconstruction"]["layer_sets"].update(low={"layers": ["conv1_2"], "variants": ["icnn_x"]}),
          "layer_sets.low.variants: \\['icnn_x'\\] are not in reconstruction.variants"),
-        (lambda c: c["reconstruction"]["layer_sets"].pop("mid"), "\\['icnn_lbfgs'\\] are in no layer set"),
+        (lambda c: c["reconstruction"]["layer_sets"].pop("conv3-5"),
+         "\\['icnn_dgn_gd', 'icnn_dgn_lbfgs'\\] are in no layer set"),
         (lambda c: c.update(figures={"layer_set": "low"}), "figures.layer_set: 'low' is not one of"),
         (lambda c: c["reconstruction"]["options"].update(icnn_gd={"iterations": 5}), "options.icnn_gd"),
         (lambda c: c["reconstruction"].update(stats_image_set="nope"), "stats_image_set"),
@@ -89,7 +111,8 @@ def test_layer_sets_name_their_layers_and_variants(config):
         "layers": ["conv1_2"], "variants": ["icnn_gd"], "image_sets": ["validation"]}
     sets = layer_sets(config)
     every = {"subjects": ["sub-01"], "rois": ["VC"], "image_sets": ["natural", "validation"]}
-    assert sets["mid"] == {"layers": ["conv3_4", "conv4_4"], "variants": ["icnn_lbfgs"], **every}
+    assert sets["conv3-5"] == {"layers": ["conv3_4", "conv4_4", "conv5_4"],
+                               "variants": ["icnn_dgn_gd", "icnn_dgn_lbfgs"], **every}  # fmt: skip
     assert sets["deep"] == {"layers": ["conv5_4"], "variants": config["reconstruction"]["variants"], **every}
     assert sets["narrow"]["image_sets"] == ["validation"] and sets["narrow"]["rois"] == ["VC"]
     assert decoded_conditions(config, "narrow") == [("sub-01", "VC", "validation")]
@@ -97,8 +120,8 @@ def test_layer_sets_name_their_layers_and_variants(config):
 
 
 def test_a_scope_naming_an_unknown_roi_fails(config):
-    config["reconstruction"]["layer_sets"]["mid"]["rois"] = ["V9"]
-    with pytest.raises(ConfigError, match=r"layer_sets.mid.rois: \['V9'\] are not among the config's rois"):
+    config["reconstruction"]["layer_sets"]["conv3-5"]["rois"] = ["V9"]
+    with pytest.raises(ConfigError, match=r"layer_sets.conv3-5.rois: \['V9'\] are not among the config's rois"):
         check_config(config)
 
 

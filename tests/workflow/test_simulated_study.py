@@ -47,6 +47,8 @@ def test_study_config_dry_run(tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
     # 3 subjects' VC, plus sub-01's five single areas for the shapes: 8 x 5 layers.
     assert re.search(r"train_decoder\s+40\b", result.stdout), result.stdout[-3000:]
+    # Its voxels pool VGG19 units: the data build runs the network on both cores.
+    assert re.search(r"checkpoint demo_data:(?:\n    .*)*\n    threads: 2\n", result.stdout), result.stdout[:3000]
 
 
 @pytest.fixture(scope="module")

@@ -156,6 +156,14 @@ def demo_mb(part):
     return lambda wildcards, attempt: attempt * simulation_mb(load_config(DEMO), part)
 
 
+def demo_threads():
+    """Threads of the demo checkpoints, from the model they simulate."""
+    from pipeline.resources import simulation_threads
+    from pipeline.simulated import load_config
+
+    return simulation_threads(load_config(DEMO))
+
+
 def demo_part(image_set=None):
     """The part of the demo build that writes a set: "movies" for a movie set, else "images"."""
     return "movies" if image_set is not None and is_movie_set(config, image_set) else "images"

@@ -13,7 +13,7 @@ if DEMO:
             "logs/demo_data.log",
         conda:
             "../envs/icnn.yaml"
-        threads: 1
+        threads: demo_threads()
         resources:
             mem_mb=demo_mb("images"),
         params:
@@ -31,7 +31,7 @@ if DEMO:
             "logs/demo_movies.log",
         conda:
             "../envs/icnn.yaml"
-        threads: 1
+        threads: demo_threads()
         resources:
             mem_mb=demo_mb("movies"),
         params:

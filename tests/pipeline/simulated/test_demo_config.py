@@ -10,7 +10,7 @@ import pytest
 
 from common.config import ConfigError, load_schema
 from pipeline.simulated import DemoConfig, config_from_dict, load_config
-from pipeline.simulated.config import ROIS, SCHEMA
+from pipeline.simulated.config import ROIS, SCHEMA, DnnChannelsConfig
 from pipeline.simulated.photos import CATALOGUE
 
 EXAMPLE = Path(__file__).parents[3] / "config" / "demo_data.yaml"
@@ -28,19 +28,21 @@ def test_dataclass_defaults_are_the_schema_defaults():
     assert schema["model"]["properties"]["n_voxels"]["required"] == list(ROIS)
 
 
-def test_example_config_is_the_default():
-    assert load_config(EXAMPLE) == DemoConfig()
+def test_example_config_is_the_default_with_deep_network_channels():
+    example = load_config(EXAMPLE)
+    assert example.model.dnn_channels == DnnChannelsConfig(input_size=128)
+    assert dataclasses.replace(example, model=dataclasses.replace(example.model, dnn_channels=None)) == DemoConfig()
 
 
 def test_build_stamps_are_unchanged():
-    # Recorded when the dead-leaves training images came, the second when model.dnn_channels
-    # (null: the same files, byte for byte) joined the model section; a change here rebuilds
-    # the demo dataset.
+    # Recorded when the dead-leaves training images came, the second when the demo's HVC voxels
+    # took deep-network channels (model.dnn_channels at 128 px); a change here rebuilds the demo
+    # dataset.
     config = load_config(EXAMPLE)
     assert config.digest("stimuli") == (
         "34b734b9b0d348c973259ce72f39995a1126374d44487311fbfbe4978ab9eb42")  # fmt: skip
     assert config.digest("stimuli", "model", "noise", "design") == (
-        "000a41eb3f6e94a9b920e28513a28bec489cedfa7831aa8bfd243b5929b48c71")  # fmt: skip
+        "582c8beddedd3a61237a4e68c9a71ee42fd925af1f7211122b706bd009109fd9")  # fmt: skip
 
 
 def test_nested_under_demo_data_key(tmp_path):
