@@ -68,6 +68,8 @@ def test_each_experiment_runs_only_its_conditions(study_run):
     assert {key[1] for key in decoded if key[2] == "all"} == {"VC"}
     assert {key[0] for key in decoded if key[2] == "conv1"} == {"sub-01"}
     assert {key for key in decoded if key[2] == "conv3-5"} == {(s, "VC", "conv3-5", "natural") for s in TINY_SUBJECTS}
+    # True features only for the natural images (the generator-vs-pixel ceiling).
+    assert {r["image_set"] for r in rows if r["source"] == "true"} == {"natural"}
     for grid in yaml.safe_load(STUDY.read_text())["figures"]["grids"]:
         assert (study_run / "results" / "figures" / f"grid_{grid}.png").stat().st_size > 1000
 
